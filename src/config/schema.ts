@@ -1,0 +1,190 @@
+import { Cron } from "croner";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/** `5s`, `15m`, `1h`: a duration string, kept as milliseconds after parsing. */
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; write it like 500ms, 5s, 15m or 1h` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const percent = z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100");
+
+/** A secret in the file is allowed but discouraged; `passwordFile` keeps it out of the config. */
+const credentials = {
+  password: z.string().optional(),
+  passwordFile: z.string().optional(),
+};
+
+function urlWithScheme(schemes: string[], example: string) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ""));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+}
+
+export const mysqlTarget = z.strictObject({
+  url: urlWithScheme(["mysql", "mariadb"], "mysql://user@127.0.0.1:3306/game"),
+  ...credentials,
+});
+
+export const redisTarget = z.strictObject({
+  url: urlWithScheme(["redis", "rediss"], "redis://127.0.0.1:6379"),
+  ...credentials,
+});
+
+export const kubernetesTarget = z.strictObject({
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  namespace: z.string().min(1).default("default"),
+  labelSelector: z.string().optional(),
+});
+
+export const httpTarget = z.strictObject({ url: urlWithScheme(["http", "https"], "http://127.0.0.1:9093") });
+
+export const logSource = z
+  .strictObject({
+    name: z.string().min(1, "needs a name, e.g. game-server"),
+    files: z.array(z.string().min(1)).optional(),
+    kubernetes: z.strictObject({ labelSelector: z.string().min(1), container: z.string().optional() }).optional(),
+  })
+  .refine((s) => (s.files?.length ?? 0) > 0 || s.kubernetes !== undefined, {
+    message: "needs `files` (globs) or `kubernetes.labelSelector`, or both",
+  });
+
+const band = (warning: number, critical: number) =>
+  z
+    .strictObject({ warning: z.number().nonnegative().default(warning), critical: z.number().nonnegative().default(critical) })
+    .refine((b) => b.critical >= b.warning, { message: "critical must be at least warning" })
+    .default({ warning, critical });
+
+const pctBand = (warning: number, critical: number) =>
+  z
+    .strictObject({ warning: percent.default(warning), critical: percent.default(critical) })
+    .refine((b) => b.critical >= b.warning, { message: "critical must be at least warning" })
+    .default({ warning, critical });
+
+export const thresholds = z
+  .strictObject({
+    mysql: z
+      .strictObject({
+        connectionsPct: pctBand(80, 95),
+        longestQuerySeconds: band(10, 60),
+        replicaLagSeconds: band(30, 300),
+        newSlowQueries: band(1, 100),
+      })
+      .default({} as never),
+    redis: z
+      .strictObject({
+        memoryPct: pctBand(80, 95),
+        fragmentationRatio: band(1.5, 3),
+        latencyP99Ms: band(5, 50),
+        latencySamples: z.number().int().min(10).max(10_000).default(100),
+        latencyBudget: duration.default(2000),
+        rejectedConnections: band(1, 100),
+        evictedKeys: band(1, 10_000),
+      })
+      .default({} as never),
+    disk: z.strictObject({ usedPct: pctBand(80, 90), inodesPct: pctBand(80, 90) }).default({} as never),
+    logs: z
+      .strictObject({
+        pattern: z.string().min(1).default("ERROR"),
+        window: duration.default(86_400_000),
+        errors: band(1, 100),
+        topMessages: z.number().int().min(1).max(50).default(5),
+      })
+      .default({} as never),
+    alerts: z.strictObject({ criticalSeverities: z.array(z.string()).default(["critical", "page"]) }).default({} as never),
+    kubernetes: z
+      .strictObject({
+        restarts24h: band(1, 5),
+        nodeCpuPct: pctBand(80, 95),
+        nodeMemoryPct: pctBand(85, 95),
+      })
+      .default({} as never),
+  })
+  .default({} as never);
+
+export const checkNames = ["mysql", "redis", "disk", "logs", "alerts", "kubernetes"] as const;
+export type CheckName = (typeof checkNames)[number];
+
+export const configSchema = z.strictObject({
+  team: z
+    .strictObject({
+      name: z.string().min(1).default("Ops"),
+      timeZone: z
+        .string()
+        .refine(isTimeZone, { message: "must be an IANA time zone like Asia/Seoul or Europe/Berlin" })
+        .default("UTC"),
+    })
+    .default({ name: "Ops", timeZone: "UTC" }),
+  dataDir: z.string().min(1).optional(),
+  store: z.strictObject({ url: urlWithScheme(["postgres", "postgresql"], "postgres://gameops@127.0.0.1:5432/gameops").optional() }).default({}),
+  server: z
+    .strictObject({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(1, "must be a TCP port from 1 to 65535").max(65535, "must be a TCP port from 1 to 65535").default(7070),
+    })
+    .default({ host: "127.0.0.1", port: 7070 }),
+  targets: z
+    .strictObject({
+      mysql: mysqlTarget.optional(),
+      redis: redisTarget.optional(),
+      kubernetes: kubernetesTarget.optional(),
+      alertmanager: httpTarget.optional(),
+      prometheus: httpTarget.optional(),
+      logs: z.array(logSource).default([]),
+      disks: z.array(z.string().min(1)).optional(),
+    })
+    .default({ logs: [] }),
+  thresholds,
+  checks: z
+    .strictObject({
+      timeout: duration.default(5000),
+      timeouts: z.partialRecord(z.enum(checkNames), duration).default({}),
+    })
+    .default({ timeout: 5000, timeouts: {} }),
+  schedules: z
+    .strictObject({
+      dailyCheck: z
+        .string()
+        .refine(isCron, { message: 'must be a 5-field cron expression like "0 9 * * *" (09:00 every day)' })
+        .default("0 9 * * *"),
+    })
+    .default({ dailyCheck: "0 9 * * *" }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigFile = z.output<typeof configSchema>;
+export type Thresholds = ConfigFile["thresholds"];
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCron(expr: string): boolean {
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    new Cron(expr, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
