@@ -1,3 +1,5 @@
+import { ConfigError } from "./config-error.js";
+
 /**
  * Every environment variable gameops reads. Any of them may instead be given as `NAME_FILE`,
  * a path whose contents are the value (Docker/Kubernetes secrets style).
@@ -45,7 +47,7 @@ export function readEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => stri
         try {
           return readFile(file).replace(/\r?\n$/, "");
         } catch (error) {
-          throw new Error(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file`);
+          throw new ConfigError([`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file`]);
         }
       }
       return undefined;

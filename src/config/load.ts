@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
+import { ConfigError } from "./config-error.js";
 import { closest, readEnv, type EnvReader, type KnownVariable } from "./env.js";
 import { configSchema, type ConfigFile } from "./schema.js";
 import { Secret } from "./secret.js";
+
+export { ConfigError };
 
 export interface MysqlTarget {
   host: string;
@@ -41,13 +44,6 @@ export interface LoadOptions {
   path?: string;
 }
 
-/** A config that cannot be used. Each issue names where (file:line or variable), the field and the fix. */
-export class ConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
 
 export function loadConfig(options: LoadOptions): { config: Config; warnings: string[] } {
   const warnings: string[] = [];
@@ -64,7 +60,7 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
   const origins = new Map<string, KnownVariable>();
   applyEnv(located.input, env, origins);
 
-  const parsed = configSchema.safeParse(located.input);
+  const parsed = configSchema.safeParse(located.input, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, located.locate, origins, path)));
   }
@@ -142,17 +138,18 @@ function defaultPath(cwd: string): string | undefined {
   return undefined;
 }
 
-type Locate = (path: string) => { line: number; col: number } | undefined;
+/** Line and column of a field's value, or of its key with `key: true` (for unknown fields). */
+type Locate = (path: string, options?: { key?: boolean }) => { line: number; col: number } | undefined;
 
 function parseFile(path: string): { input: Record<string, unknown>; locate: Locate } {
   const text = readFileSync(path, "utf8");
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]}`;
+        return `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
       }),
     );
   }
@@ -160,14 +157,14 @@ function parseFile(path: string): { input: Record<string, unknown>; locate: Loca
   if (typeof input !== "object" || Array.isArray(input)) {
     throw new ConfigError([`${path}: the top level must be a mapping of settings (team:, targets:, thresholds:, …)`]);
   }
-  const locate: Locate = (dotted) => {
+  const locate: Locate = (dotted, options) => {
     let node: unknown = doc.contents;
     let found: YamlNode | undefined;
     for (const key of dotted ? dotted.split(".") : []) {
       if (isMap(node)) {
         const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key);
         if (!pair) return undefined;
-        found = (pair.value ?? pair.key) as YamlNode;
+        found = (options?.key ? pair.key : (pair.value ?? pair.key)) as YamlNode;
         node = pair.value;
       } else if (isSeq(node)) {
         const item = node.items[Number(key)];
@@ -228,9 +225,9 @@ function applyEnv(input: Record<string, unknown>, env: EnvReader, origins: Map<s
   }
 }
 
-function where(path: string, locate: Locate, origins: Map<string, KnownVariable>, file: string | undefined): string {
+function where(path: string, locate: Locate, origins: Map<string, KnownVariable>, file: string | undefined, key = false): string {
   for (const [p, variable] of origins) if (path === p || path.startsWith(`${p}.`)) return `${variable} (${path})`;
-  const pos = locate(path);
+  const pos = locate(path, { key });
   if (file && pos) return `${file}:${pos.line}:${pos.col} ${path}`;
   return file ? `${file} ${path || "(top level)"}` : path || "(top level)";
 }
@@ -243,12 +240,13 @@ function describeIssue(issue: z.core.$ZodIssue, locate: Locate, origins: Map<str
         const field = path ? `${path}.${key}` : key;
         const allowed = allowedKeys(issue.path);
         const suggestion = closest(key, allowed);
-        return `${where(field, locate, origins, file)}: unknown field "${key}"${suggestion ? ` — did you mean "${suggestion}"?` : ""} (allowed: ${allowed.join(", ")})`;
+        return `${where(field, locate, origins, file, true)}: unknown field "${key}"${suggestion ? ` — did you mean "${suggestion}"?` : ""} (allowed: ${allowed.join(", ")})`;
       })
       .join("\n  - ");
   }
   let message = issue.message;
-  if (issue.code === "invalid_type") message = `expected ${issue.expected}${issue.input === undefined ? ", but it is missing" : ""}`;
+  // The input itself is never echoed: it may be a secret.
+  if (issue.code === "invalid_type") message = `expected ${issue.expected}${issue.input === undefined ? ", but it is missing" : `, not ${describeType(issue.input)}`}`;
   return `${where(path, locate, origins, file)}: ${message}`;
 }
 
@@ -277,4 +275,10 @@ function child(schema: unknown, key: PropertyKey): unknown {
   const s = unwrap(schema) as { def?: { type?: string; element?: unknown } } | undefined;
   if (s?.def?.type === "array") return s.def.element;
   return objectShape(s)?.[String(key)];
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
 }

@@ -39,7 +39,7 @@ export interface CheckRunRepository {
   record(run: CheckRunRecord): Promise<void>;
   get(id: string): Promise<CheckRunRecord | undefined>;
   latest(): Promise<CheckRunRecord | undefined>;
-  /** Newest first. */
+  /** Newest first; `before` (an ISO time) pages back: only runs that started earlier. */
   list(options: { limit: number; before?: string }): Promise<CheckRunRecord[]>;
   /** The most recent result of one check that actually ran (not skipped), for deltas such as Slow_queries. */
   latestResult(name: string): Promise<(CheckResult & { runId: string; startedAt: string }) | undefined>;
@@ -54,8 +54,15 @@ export interface Timer {
   key?: string;
   dueAt: Date;
   payload: Record<string, unknown>;
+  /**
+   * Fencing token: a new one on every schedule and every claim, so `complete`/`release` from a
+   * run that lost its lease, or of a timer rescheduled meanwhile, do nothing.
+   */
   token: string;
+  /** How many times it has been claimed. */
   attempts: number;
+  /** Why the last attempt failed, if it did. */
+  lastError?: string;
 }
 
 export interface TimerRepository {
@@ -66,11 +73,12 @@ export interface TimerRepository {
    * writer on SQLite. A timer whose lease ran out (its owner died) is due again.
    */
   claimDue(input: { now: Date; owner: string; leaseMs: number; limit: number }): Promise<Timer[]>;
-  /** Marks the timer fired. False when the token is stale (rescheduled, cancelled or fired already): do nothing then. */
+  /** Marks the timer fired. False when the token is stale (rescheduled, re-claimed, cancelled or fired already): do nothing then. */
   complete(id: string, token: string): Promise<boolean>;
   /** Gives a claimed timer back after a failure, due again at `retryAt`. */
   release(id: string, token: string, input: { error: string; retryAt: Date }): Promise<void>;
   cancel(key: string): Promise<boolean>;
+  /** The pending timer with this key. */
   findByKey(key: string): Promise<Timer | undefined>;
 }
 
@@ -141,4 +149,6 @@ export interface StoreOptions {
   dataDir: string;
   /** postgres://… ; the SQLite file under dataDir otherwise. */
   url?: string;
+  /** Clock for the times the store stamps itself (created, last used, fired). */
+  now?: () => Date;
 }

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Role, Store } from "../store/store.js";
+import { authenticate, requireRole, type Actor } from "./auth.js";
+import { invalidRequest, issuesOf } from "./errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** application/json unless said otherwise. */
+  contentType?: string;
+}
+
+type Access = Role | "public";
+
+/**
+ * One route: its schemas are the validation and the OpenAPI document at once, so the two
+ * cannot drift apart.
+ */
+export interface RouteDefinition<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> {
+  method: "GET" | "POST" | "DELETE";
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** The least role that may call it, or public. */
+  access: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+  handler(context: {
+    params: z.output<P>;
+    query: z.output<Q>;
+    body: z.output<B>;
+    actor: A extends "public" ? undefined : Actor;
+    request: FastifyRequest;
+    reply: FastifyReply;
+  }): Promise<unknown>;
+}
+
+export class ApiRoutes {
+  readonly definitions: RouteDefinition[] = [];
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly store: Store,
+  ) {}
+
+  add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(definition: RouteDefinition<P, Q, B, A>): void {
+    this.definitions.push(definition as unknown as RouteDefinition);
+    const { store } = this;
+    this.app.route({
+      method: definition.method,
+      url: definition.url,
+      // Authentication runs before the body is parsed: a caller without a token learns nothing
+      // about what the route accepts.
+      onRequest: async (request) => {
+        if (definition.access === "public") return;
+        const actor = await authenticate(store, request.headers.authorization);
+        requireRole(actor, definition.access);
+        request.actor = actor;
+      },
+      handler: async (request, reply) => {
+        const result = await definition.handler({
+          params: parse(definition.params, request.params),
+          query: parse(definition.query, request.query),
+          body: parse(definition.body, request.body),
+          actor: request.actor as A extends "public" ? undefined : Actor,
+          request,
+          reply,
+        });
+        return reply.sent ? reply : result;
+      },
+    });
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, input: unknown): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidRequest(issuesOf(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,80 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { UsageError } from "../usage-error.js";
+
+export const exampleConfig = `# gameops.yaml — every setting is optional; environment variables (GAMEOPS_*) override it.
+# Secrets: prefer passwordFile or *_FILE variables; never put a password on a command line.
+
+team:
+  name: Live Ops
+  # IANA time zone: the daily check runs at 09:00 here, timelines show it.
+  timeZone: Asia/Seoul
+
+# dataDir: .gameops            # SQLite store and history (GAMEOPS_DATA)
+# store:
+#   url: postgres://gameops@db:5432/gameops   # shared store for several replicas (GAMEOPS_STORE_URL)
+
+server:
+  host: 127.0.0.1
+  port: 7070
+
+targets:
+  mysql:
+    url: mysql://monitor@127.0.0.1:3306/game     # GAMEOPS_MYSQL_URL
+    # passwordFile: /run/secrets/mysql-monitor  # or GAMEOPS_MYSQL_PASSWORD_FILE
+  redis:
+    url: redis://127.0.0.1:6379/0                # GAMEOPS_REDIS_URL
+    # passwordFile: /run/secrets/redis
+  # kubernetes:
+  #   kubeconfig: ~/.kube/config                 # GAMEOPS_KUBECONFIG
+  #   context: prod
+  #   namespace: game-production                 # GAMEOPS_K8S_NAMESPACE
+  #   labelSelector: app=game-server
+  # alertmanager:
+  #   url: http://127.0.0.1:9093                 # GAMEOPS_ALERTMANAGER_URL (API v2)
+  # prometheus:
+  #   url: http://127.0.0.1:9090                 # GAMEOPS_PROMETHEUS_URL
+  logs:
+    - name: game-server
+      files: ["/var/log/game-server/*.log"]      # GAMEOPS_LOG_FILES (comma-separated globs)
+      # kubernetes: { labelSelector: app=game-server }
+  # disks: ["/", "/var/lib/mysql"]              # GAMEOPS_DISK_PATHS; default: every local file system
+
+thresholds:
+  mysql:
+    connectionsPct: { warning: 80, critical: 95 }
+    longestQuerySeconds: { warning: 10, critical: 60 }
+    replicaLagSeconds: { warning: 30, critical: 300 }
+    newSlowQueries: { warning: 1, critical: 100 }   # Slow_queries since the previous run
+  redis:
+    memoryPct: { warning: 80, critical: 95 }
+    latencyP99Ms: { warning: 5, critical: 50 }
+    latencySamples: 100      # PINGs per check…
+    latencyBudget: 2s        # …but never longer than this
+  disk:
+    usedPct: { warning: 80, critical: 90 }
+    inodesPct: { warning: 80, critical: 90 }
+  logs:
+    pattern: ERROR
+    window: 24h
+    errors: { warning: 1, critical: 100 }
+  alerts:
+    criticalSeverities: [critical, page]
+  kubernetes:
+    restarts24h: { warning: 1, critical: 5 }
+
+checks:
+  timeout: 5s                # each check's own deadline
+  # timeouts: { kubernetes: 10s }
+
+schedules:
+  dailyCheck: "0 9 * * *"    # cron, in team.timeZone
+`;
+
+export async function init(options: { path: string; force?: boolean }): Promise<number> {
+  const path = resolve(process.cwd(), options.path);
+  if (existsSync(path) && !options.force) throw new UsageError(`${options.path} exists already; pass --force to overwrite it`);
+  writeFileSync(path, exampleConfig, { mode: 0o600 });
+  process.stdout.write(`wrote ${options.path} — edit the targets, then run \`gameops check\`\n`);
+  return 0;
+}

@@ -1,0 +1,140 @@
+import { Command, CommanderError, Option } from "commander";
+import { ConfigError } from "../config/load.js";
+import { ApiError } from "./remote.js";
+import { UsageError } from "./usage-error.js";
+
+/**
+ * Exit codes: `check` follows Nagios (0 ok, 1 warning, 2 critical, 3 unknown); every other
+ * command exits 0 on success, 1 when the operation failed, 2 on a usage error, 78 on a bad config.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const setCode = (c: number) => {
+    code = c;
+  };
+  const program = new Command("gameops")
+    .description("Operations for live games: health checks, incidents, runbooks, paging, backups.")
+    .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
+    .option("-c, --config <path>", "gameops.yaml to use (default: GAMEOPS_CONFIG or ./gameops.yaml)")
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .showSuggestionAfterError(true);
+
+  program
+    .command("init")
+    .description("write a commented example gameops.yaml")
+    .option("--path <file>", "where to write it", "gameops.yaml")
+    .option("--force", "overwrite an existing file")
+    .action(async (options) => setCode(await (await import("./commands/init.js")).init(options)));
+
+  program
+    .command("check")
+    .description("run the daily health check now (exit 0 ok, 1 warning, 2 critical, 3 unknown)")
+    .option("--only <names>", "comma-separated checks: mysql,redis,disk,logs,alerts,kubernetes")
+    .option("--json", "print the report as JSON")
+    .option("--no-record", "do not keep this run in the history")
+    .action(async (options) => setCode(await (await import("./commands/check.js")).check(program.opts(), options)));
+
+  program
+    .command("up")
+    .description("serve the API and console, and run the scheduled daily check")
+    .option("--port <port>", "TCP port (default 7070 or server.port)")
+    .option("--host <address>", "address to listen on (default 127.0.0.1)")
+    .action(async (options) => setCode(await (await import("./commands/up.js")).up(program.opts(), options)));
+
+  const runs = program.command("runs").description("history of health-check runs");
+  runs
+    .command("list", { isDefault: true })
+    .description("recent runs, newest first")
+    .option("--limit <n>", "how many", "20")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/runs.js")).list(program.opts(), options)));
+  runs
+    .command("show <id>")
+    .description("one run with every check's details")
+    .option("--json", "print JSON")
+    .action(async (id, options) => setCode(await (await import("./commands/runs.js")).show(program.opts(), id, options)));
+
+  const token = program.command("token").description("API tokens (stored hashed; shown once)");
+  token
+    .command("create")
+    .description("create a token for a person")
+    .requiredOption("--person <id>", "the person it belongs to")
+    .addOption(new Option("--role <role>", "what it may do").choices(["viewer", "responder", "operator", "admin"]).makeOptionMandatory())
+    .option("--label <text>", "what it is for", "cli")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/token.js")).create(program.opts(), options)));
+  token
+    .command("list")
+    .description("tokens (never their values)")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/token.js")).list(program.opts(), options)));
+  token
+    .command("revoke <id>")
+    .description("revoke a token")
+    .action(async (id) => setCode(await (await import("./commands/token.js")).revoke(program.opts(), id)));
+
+  const people = program.command("people").description("the people who are paged, approve and act");
+  people
+    .command("add <id>")
+    .description("add or update a person")
+    .requiredOption("--name <name>", "full name")
+    .option("--email <address>")
+    .option("--chat <handle>", "chat handle, e.g. @mina")
+    .option("--time-zone <zone>", "IANA time zone, e.g. Asia/Seoul")
+    .option("--team <id>", "team id")
+    .option("--title <title...>", "organisational roles such as lead, director")
+    .action(async (id, options) => setCode(await (await import("./commands/people.js")).addPerson(program.opts(), id, options)));
+  people
+    .command("list", { isDefault: true })
+    .description("everyone, with team and titles")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/people.js")).listPeople(program.opts(), options)));
+
+  const teams = program.command("team").description("teams");
+  teams
+    .command("add <id>")
+    .requiredOption("--name <name>", "display name")
+    .action(async (id, options) => setCode(await (await import("./commands/people.js")).addTeam(program.opts(), id, options)));
+  teams
+    .command("list", { isDefault: true })
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/people.js")).listTeams(program.opts(), options)));
+
+  const config = program.command("config").description("the effective configuration");
+  config
+    .command("show", { isDefault: true })
+    .description("print it, secrets as <secret>")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/config.js")).show(program.opts(), options)));
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are not failures; commander already printed the message.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`gameops: ${error.message}\n`);
+    return 78;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`gameops: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof ApiError) {
+    process.stderr.write(`gameops: ${error.message}\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`gameops: ${message}\n`);
+  if (process.env.GAMEOPS_LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as foundation from "./001-foundation.js";
+
+/**
+ * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
+ * migrate the same way as `tsx` in development. The Migrator applies them in name order.
+ */
+const migrations: Record<string, Migration> = {
+  "001-foundation": foundation,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
