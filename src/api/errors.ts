@@ -34,24 +34,22 @@ export function issuesOf(error: z.ZodError): Issue[] {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({
         path: path ? `${path}.${key}` : key,
-        message: `unknown field; remove it (see /openapi.json for the fields this accepts)`,
+        message: "unknown field; remove it (/openapi.json lists the fields this accepts)",
       }));
     }
-    return [{ path, message: describeIssue(issue) }];
+    return [{ path, message: issue.message }];
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type") {
-    if (issue.input === undefined) return "is required";
-    return `must be ${article(issue.expected)}`;
-  }
-  return issue.message;
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
+/**
+ * Wording for the issues a schema leaves to zod's defaults ("Invalid input: expected string,
+ * received undefined"); a schema's own message, which names the fix, always wins over this.
+ */
+export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== "invalid_type") return undefined;
+  if (issue.input === undefined) return "is required";
+  return `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
+};
 
 /**
  * The edge: every error becomes `{ error, message, issues? }` with the right status. Fastify's

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Role, Store } from "../store/store.js";
 import { authenticate, requireRole, type Actor } from "./auth.js";
-import { invalidRequest, issuesOf } from "./errors.js";
+import { invalidRequest, issuesOf, requestErrorMap } from "./errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -89,7 +89,7 @@ export class ApiRoutes {
 
 function parse<T extends z.ZodType>(schema: T | undefined, input: unknown): z.output<T> {
   if (!schema) return undefined as z.output<T>;
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(input, { error: requestErrorMap });
   if (!parsed.success) throw invalidRequest(issuesOf(parsed.error));
   return parsed.data;
 }

@@ -9,17 +9,17 @@ const wholeNumber = (min: number, max: number, fallback: number) => {
 };
 
 const slug = z
-  .string({ error: "is required" })
+  .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use 1 to 64 lowercase letters, digits, ".", "_" or "-", like "alice" or "game-ops"');
 
 const text = (max: number) =>
   z
-    .string({ error: "must be a string" })
+    .string()
     .trim()
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`);
 
-const timeZone = z.string({ error: "must be a string" }).refine(
+const timeZone = z.string().refine(
   (zone) => {
     try {
       new Intl.DateTimeFormat("en", { timeZone: zone });
@@ -35,7 +35,10 @@ export const idParams = z.object({ id: z.string().min(1) });
 
 export const runListQuery = z.object({
   limit: wholeNumber(1, 200, 20),
-  before: z.string().min(1).optional().describe("a run id: list the runs that started before that one"),
+  before: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time like 2026-01-31T09:00:00.000Z (the startedAt of the oldest run you have)" })
+    .optional()
+    .describe("list the runs that started before this time: pass the oldest startedAt of the previous page"),
 });
 
 export const historyQuery = z.object({ days: wholeNumber(1, 366, 30) });
@@ -67,7 +70,7 @@ export const personBody = z.strictObject({
 });
 
 export const tokenBody = z.strictObject({
-  personId: z.string({ error: "is required: the person this token acts for" }).min(1, "must not be empty"),
+  personId: z.string().min(1, "must not be empty").describe("the person this token acts for"),
   role: z.enum(roles, { error: `must be one of ${roles.join(", ")}` }),
   label: text(100),
 });

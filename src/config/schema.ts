@@ -68,13 +68,13 @@ const band = (warning: number, critical: number) =>
   z
     .strictObject({ warning: z.number().nonnegative().default(warning), critical: z.number().nonnegative().default(critical) })
     .refine((b) => b.critical >= b.warning, { message: "critical must be at least warning" })
-    .default({ warning, critical });
+    .prefault({});
 
 const pctBand = (warning: number, critical: number) =>
   z
     .strictObject({ warning: percent.default(warning), critical: percent.default(critical) })
     .refine((b) => b.critical >= b.warning, { message: "critical must be at least warning" })
-    .default({ warning, critical });
+    .prefault({});
 
 export const thresholds = z
   .strictObject({
@@ -85,7 +85,7 @@ export const thresholds = z
         replicaLagSeconds: band(30, 300),
         newSlowQueries: band(1, 100),
       })
-      .default({} as never),
+      .prefault({}),
     redis: z
       .strictObject({
         memoryPct: pctBand(80, 95),
@@ -96,8 +96,8 @@ export const thresholds = z
         rejectedConnections: band(1, 100),
         evictedKeys: band(1, 10_000),
       })
-      .default({} as never),
-    disk: z.strictObject({ usedPct: pctBand(80, 90), inodesPct: pctBand(80, 90) }).default({} as never),
+      .prefault({}),
+    disk: z.strictObject({ usedPct: pctBand(80, 90), inodesPct: pctBand(80, 90) }).prefault({}),
     logs: z
       .strictObject({
         pattern: z.string().min(1).default("ERROR"),
@@ -105,17 +105,17 @@ export const thresholds = z
         errors: band(1, 100),
         topMessages: z.number().int().min(1).max(50).default(5),
       })
-      .default({} as never),
-    alerts: z.strictObject({ criticalSeverities: z.array(z.string()).default(["critical", "page"]) }).default({} as never),
+      .prefault({}),
+    alerts: z.strictObject({ criticalSeverities: z.array(z.string()).default(["critical", "page"]) }).prefault({}),
     kubernetes: z
       .strictObject({
         restarts24h: band(1, 5),
         nodeCpuPct: pctBand(80, 95),
         nodeMemoryPct: pctBand(85, 95),
       })
-      .default({} as never),
+      .prefault({}),
   })
-  .default({} as never);
+  .prefault({});
 
 export const checkNames = ["mysql", "redis", "disk", "logs", "alerts", "kubernetes"] as const;
 export type CheckName = (typeof checkNames)[number];

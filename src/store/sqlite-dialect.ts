@@ -4,9 +4,11 @@ import SqliteDatabase from "better-sqlite3";
 import {
   CompiledQuery,
   Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDialectConfig,
 } from "kysely";
@@ -43,7 +45,8 @@ export function openSqlite(dataDir: string): StoreDialect {
 /**
  * Every transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so a
  * read-then-write (claiming timers) is serialized against other processes on the same file
- * instead of failing with SQLITE_BUSY when a deferred reader tries to upgrade.
+ * (`gameops up` and a CLI command) instead of failing with SQLITE_BUSY when a deferred reader
+ * tries to upgrade.
  */
 class SingleWriterDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
@@ -55,6 +58,22 @@ class SingleWriterDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new SingleWriterDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalMigrationsAdapter();
+  }
+}
+
+/**
+ * SQLite's DDL is transactional; Kysely just does not rely on it. Run each migration in an
+ * (immediate) transaction: a failed one leaves no half-made schema, and two processes opening
+ * a new file migrate one after the other. A future table rebuild inside a migration uses
+ * `PRAGMA defer_foreign_keys`, since `foreign_keys` cannot change inside a transaction.
+ */
+class TransactionalMigrationsAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 

@@ -38,7 +38,7 @@ export function messageShape(line: string): string {
     .replace(/\b0x[0-9a-f]+\b/gi, "<hex>")
     .replace(/\b[0-9a-f]{16,}\b/gi, "<hex>")
     .replace(/"[^"]*"/g, '"…"')
-    .replace(/\b\d+(\.\d+)?\b/g, "<n>")
+    .replace(/(?<![\w.])\d+(\.\d+)?/g, "<n>")
     .trim()
     .slice(0, 200);
 }

@@ -39,5 +39,6 @@ export async function run(context: CheckContext): Promise<Verdict> {
       return { name: source.name, streams, errors: scan.errors, undatedLines: scan.undatedLines, top: topMessages(scan.shapes, limits.topMessages), problems };
     }),
   );
-  return judgeLogs(sources, limits, formatDuration(limits.window));
+  const hours = limits.window / 3_600_000;
+  return judgeLogs(sources, limits, Number.isInteger(hours) && hours <= 72 ? `${hours} h` : formatDuration(limits.window));
 }

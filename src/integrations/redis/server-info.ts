@@ -35,6 +35,8 @@ export async function sampleLatency(client: Redis, samples: number, budgetMs: nu
 
 export async function readServerInfo(client: Redis, latency: { samples: number; budgetMs: number }): Promise<RedisFacts> {
   const info = parseInfo(await client.info());
+  // The first round trip pays for lazy initialisation on both ends; it is not the server's latency.
+  await client.ping();
   const { samplesMs, cut } = await sampleLatency(client, latency.samples, latency.budgetMs);
   const num = (key: string) => Number(info[key] ?? 0);
   return {

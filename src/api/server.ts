@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Config } from "../config/load.js";
+import type { CheckService } from "../engine/health/check-service.js";
+import type { Store } from "../store/store.js";
+import { registerConsole } from "./console.js";
+import { installErrorHandling } from "./errors.js";
+import type { EventStream } from "./event-stream.js";
+import { createMetrics } from "./metrics.js";
+import { buildOpenApi } from "./openapi.js";
+import { ApiRoutes } from "./route.js";
+import { registerAuditRoutes } from "./routes/audit-routes.js";
+import { registerCheckRoutes } from "./routes/check-routes.js";
+import { registerPeopleRoutes } from "./routes/people-routes.js";
+import { registerSystemRoutes } from "./routes/system-routes.js";
+import { registerTokenRoutes } from "./routes/token-routes.js";
+
+export interface ServerOptions {
+  config: Config;
+  store: Store;
+  checks: CheckService;
+  /** A pino logger; no request logging without one. */
+  logger?: FastifyBaseLogger;
+}
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/**
+ * The HTTP API, /healthz, /metrics, /openapi.json and the console, on one Fastify instance.
+ * It does not listen: `gameops up` calls `listen`, tests call `inject`. Closing it ends open
+ * event streams; the store and the check service stay the caller's to close.
+ */
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const { config, store, checks } = options;
+  const app = (options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false })) as FastifyInstance;
+  const metrics = createMetrics(store, checks);
+  const streams = new Set<EventStream>();
+  const routes = new ApiRoutes(app, store);
+  let openApi: Record<string, unknown> | undefined;
+
+  installErrorHandling(app);
+  app.addHook("onSend", async (request, reply) => {
+    if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
+    reply.header("x-content-type-options", "nosniff");
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    // The route pattern, not the URL: ids and unknown paths must not become label values.
+    metrics.countRequest({ route: request.routeOptions.url ?? "unmatched", method: request.method, status: reply.statusCode });
+  });
+  app.addHook("preClose", async () => {
+    for (const stream of [...streams]) stream.end();
+  });
+  app.addHook("onClose", async () => metrics.close());
+
+  registerSystemRoutes(routes, { config, store, metrics, openApi: () => (openApi ??= buildOpenApi(routes.definitions, { version })) });
+  registerCheckRoutes(routes, { store, checks, streams });
+  registerPeopleRoutes(routes, { store });
+  registerTokenRoutes(routes, { store });
+  registerAuditRoutes(routes, { store });
+  registerConsole(app);
+  return app;
+}
