@@ -54,12 +54,13 @@ async function main() {
   const report = async (label, task, describe) => {
     const { value, error } = await task;
     if (error) failures.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
-    console.log(`${label.padEnd(24)} ${error ? "FAILED" : describe(value)}`);
+    console.log(`${label.padEnd(26)} ${error ? "FAILED" : describe(value)}`);
     return value;
   };
   const status = (s) => s;
-  const at = (r) => `${r.service.url ?? `${r.service.host}:${r.service.port}`} ${r.status}`;
-  await report("packages", tasks.packages, (lines) => lines.join(", "));
+  // host:port rather than the MariaDB url, which carries its password.
+  const at = (r) => `${r.service.host ? `${r.service.host}:${r.service.port}` : r.service.url} ${r.status}`;
+  await report("packages", tasks.packages, status);
   await report(`MariaDB ${mariadb.host}:${mariadb.port}`, tasks.mariadb, status);
   await report(`Redis ${redis.host}:${redis.port}`, tasks.redis, status);
   await report(`PostgreSQL ${postgres.host}:${postgres.port}`, tasks.postgres, status);
@@ -84,7 +85,7 @@ async function main() {
   };
   // 0600: it holds the (loopback, test-only) password of the binlog MariaDB.
   writeFileAtomic(SERVICES_FILE, `${JSON.stringify(services, null, 2)}\n`, 0o600);
-  console.log(`${"services file".padEnd(24)} ${SERVICES_FILE}`);
+  console.log(`${"services file".padEnd(26)} ${SERVICES_FILE}`);
 }
 
 await withLock(serviceDir("."), 15 * 60_000, main);

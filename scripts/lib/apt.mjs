@@ -4,7 +4,7 @@ import { runOrFail } from "./command.mjs";
 const POLICY = "/usr/sbin/policy-rc.d";
 
 /**
- * Installs the Debian packages whose program is missing. Returns one line per package.
+ * Installs the Debian packages whose program is missing; returns a line saying which it installed.
  *
  * Debian's postinst scripts start the packaged services (Prometheus on *:9090, …) through
  * invoke-rc.d; we start our own instances on loopback instead, so during the install a
@@ -13,7 +13,8 @@ const POLICY = "/usr/sbin/policy-rc.d";
  */
 export async function ensurePackages(packages) {
   const missing = packages.filter((p) => !existsSync(p.program));
-  if (missing.length === 0) return packages.map((p) => `${p.name}: already installed`);
+  const already = packages.filter((p) => !missing.includes(p)).map((p) => p.name);
+  if (missing.length === 0) return `already installed: ${already.join(" ")}`;
   const names = missing.map((p) => p.name);
   if (process.getuid?.() !== 0) {
     throw new Error(`missing Debian packages: ${names.join(" ")}; install them as root: apt-get install -y --no-install-recommends ${names.join(" ")}`);
@@ -33,5 +34,5 @@ export async function ensurePackages(packages) {
   if (stillMissing.length > 0) {
     throw new Error(`apt-get installed ${names.join(" ")} but ${stillMissing.map((p) => p.program).join(", ")} is still missing`);
   }
-  return packages.map((p) => `${p.name}: ${missing.includes(p) ? "installed" : "already installed"}`);
+  return `installed: ${names.join(" ")}${already.length > 0 ? `; already installed: ${already.join(" ")}` : ""}`;
 }

@@ -50,13 +50,15 @@ export function portIsOpen(host, port) {
 }
 
 /**
- * MySQL/MariaDB speak first: a handshake packet (protocol 10) means ready. We close before
- * authenticating, as any TCP health check does (it counts in Aborted_connects, nothing else).
+ * MySQL/MariaDB speak first: a handshake packet (protocol 10) means ready, and so does an
+ * error packet such as "Host '127.0.0.1' is not allowed" or "Too many connections" — only a
+ * running server sends one. We close before authenticating, as any TCP health check does
+ * (it counts in Aborted_connects, nothing else).
  */
 export function mysqlAnswers(host, port) {
   return exchange(host, port, undefined, (bytes) => {
     if (bytes.length < 5) return undefined;
-    return bytes[4] === 0x0a;
+    return bytes[4] === 0x0a || bytes[4] === 0xff;
   });
 }
 

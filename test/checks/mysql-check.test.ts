@@ -81,6 +81,7 @@ describe("mysql check against the real MariaDB", () => {
       const report = await runChecks(
         envConfig({ GAMEOPS_MYSQL_URL: `mysql://root@127.0.0.1:${hole.port}/test`, GAMEOPS_REDIS_URL: "redis://127.0.0.1:6379" }, (c) => {
           c.checks.timeouts.mysql = 400;
+          c.thresholds.redis.latencyP99Ms = { warning: 1000, critical: 2000 };
         }),
         { only: ["mysql", "redis"] },
       );

@@ -31,6 +31,8 @@ export async function connectRedis(target: RedisTarget, options: { timeoutMs: nu
     enableOfflineQueue: false,
     retryStrategy: () => null,
     reconnectOnError: () => false,
+    // ioredis keeps the process alive this long after a failed connect before destroying the socket.
+    disconnectTimeout: 100,
   });
   let lastError: unknown;
   client.on("error", (error) => {
