@@ -31,7 +31,7 @@ export async function ensureDaemon({ name, dir, command, args, files = {}, host,
     await stop(running, name);
   }
   if (await portIsOpen(host, port)) {
-    throw new Error(`${name}: ${host}:${port} is already in use by a process this script did not start (no live pid in ${pidFile}); stop it or free the port`);
+    throw new Error(`${host}:${port} is already in use by a process this script did not start (no live pid in ${pidFile}); stop it or free the port`);
   }
 
   const log = openSync(logFile, "a");
@@ -47,7 +47,7 @@ export async function ensureDaemon({ name, dir, command, args, files = {}, host,
     child.once("spawn", () => resolve(undefined));
     child.once("error", resolve);
   });
-  if (spawnError) throw new Error(`${name}: cannot start ${command}: ${spawnError.message}`);
+  if (spawnError) throw new Error(`cannot start ${command}: ${spawnError.message}`);
   writeFileSync(pidFile, `${child.pid}\n`);
   writeFileSync(fingerprintFile, `${fingerprint}\n`);
   child.unref();
@@ -55,7 +55,7 @@ export async function ensureDaemon({ name, dir, command, args, files = {}, host,
   const ready = await waitUntil(answers, { timeoutMs, stillAlive: () => exit === undefined });
   if (!ready) {
     const what = exit !== undefined ? `exited (${exit}) while starting` : `did not answer on ${host}:${port} within ${Math.round(timeoutMs / 1000)}s`;
-    throw new Error(`${name} ${what}; its log ${logFile} ends with:\n${lastLines(readQuietly(logFile))}`);
+    throw new Error(`${command} ${what}; its log ${logFile} ends with:\n${lastLines(readQuietly(logFile))}`);
   }
   return restartReason ? `restarted (${restartReason})` : "started";
 }

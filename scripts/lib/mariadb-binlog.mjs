@@ -19,9 +19,9 @@ const TEST_USER = "gameops";
 export async function ensureMariadbBinlog() {
   const owner = systemUser("mysql");
   for (const program of ["/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb"]) {
-    if (!existsSync(program)) throw new Error(`MariaDB (binlog): ${program} is missing; install mariadb-server and mariadb-client`);
+    if (!existsSync(program)) throw new Error(`${program} is missing; install mariadb-server and mariadb-client`);
   }
-  if (!owner) throw new Error("MariaDB (binlog): there is no `mysql` system user to run mariadbd as; install mariadb-server");
+  if (!owner) throw new Error("there is no `mysql` system user to run mariadbd as; install mariadb-server");
 
   const dir = serviceDir("mariadb-binlog");
   const runDir = join(dir, "run");
@@ -38,7 +38,7 @@ export async function ensureMariadbBinlog() {
     mkdirSync(dataDir);
     chownSync(dataDir, owner.uid, owner.gid);
     await runOrFail(
-      `MariaDB (binlog): mariadb-install-db --datadir=${dataDir}`,
+      `mariadb-install-db --datadir=${dataDir}`,
       "/usr/bin/mariadb-install-db",
       ["--no-defaults", `--datadir=${dataDir}`, "--user=mysql", "--skip-test-db", "--auth-root-authentication-method=socket"],
       { timeoutMs: 120_000 },
@@ -77,7 +77,7 @@ export async function ensureMariadbBinlog() {
   const password = testPassword(join(dir, "password"));
   // Every run, so a user dropped or changed by a test is back; SQL on stdin keeps the password out of argv.
   await runOrFail(
-    `MariaDB (binlog): creating user ${TEST_USER} through ${socket}`,
+    `creating user ${TEST_USER} through ${socket}`,
     "/usr/bin/mariadb",
     ["--no-defaults", `--socket=${socket}`, "--user=root", "--batch"],
     {

@@ -40,10 +40,10 @@ export async function ensureShared(server, timeoutMs = 60_000) {
   server.prepare?.();
   const started = await runCommand("/bin/sh", ["-c", server.start], { timeoutMs });
   if (started.code !== 0) {
-    throw new Error(`${server.name}: \`${server.start}\` failed (exit ${started.code ?? started.signal}):\n${lastLines(started.output)}\n  see ${server.log}`);
+    throw new Error(`\`${server.start}\` failed (exit ${started.code ?? started.signal}):\n${lastLines(started.output)}\n  see ${server.log}`);
   }
   if (!(await waitUntil(server.answers, { timeoutMs }))) {
-    throw new Error(`${server.name} was started but does not answer on ${server.host}:${server.port} after ${Math.round(timeoutMs / 1000)}s; see ${server.log}`);
+    throw new Error(`started, but it does not answer on ${server.host}:${server.port} after ${Math.round(timeoutMs / 1000)}s; see ${server.log}`);
   }
   return "started";
 }
