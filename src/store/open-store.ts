@@ -1,4 +1,4 @@
-import { Migrator } from "kysely";
+import { Migrator, sql } from "kysely";
 import { Audit } from "./audit.js";
 import { CheckRuns } from "./check-runs.js";
 import type { StoreDialect } from "./dialect.js";
@@ -18,10 +18,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? (await import("./postgres-dialect.js")).openPostgres(options.url)
     : await openSqliteOrExplain(options.dataDir);
   try {
+    await reach(dialect);
     await migrate(dialect);
   } catch (error) {
     await dialect.db.destroy();
-    throw error instanceof StoreError ? error : new StoreError(`cannot open the store at ${dialect.location}: ${describeError(error)}`, { cause: error });
+    throw error;
   }
   const now = options.now ?? (() => new Date());
   const { db } = dialect;
@@ -42,6 +43,14 @@ async function openSqliteOrExplain(dataDir: string): Promise<StoreDialect> {
     return openSqlite(dataDir);
   } catch (error) {
     throw new StoreError(`cannot open the store in ${dataDir}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+async function reach(dialect: StoreDialect): Promise<void> {
+  try {
+    await sql`select 1`.execute(dialect.db);
+  } catch (error) {
+    throw new StoreError(`cannot open the store at ${dialect.location}: ${describeError(error)}`, { cause: error });
   }
 }
 
