@@ -28,7 +28,7 @@ const pickers = {
     ];
   },
   disk(d) {
-    return (Array.isArray(d.mounts) ? d.mounts : []).slice(0, 5).map((m) => [m.path, `${pct(m.usedPct) ?? "?"} used${num(m.inodesPct) ? `, inodes ${pct(m.inodesPct)}` : ""}`]);
+    return (Array.isArray(d.mounts) ? d.mounts : []).slice(0, 5).map((m) => [`Mount ${m.path}`, `${pct(m.usedPct) ?? "?"} used${num(m.inodesPct) ? `, inodes ${pct(m.inodesPct)}` : ""}`]);
   },
   logs(d) {
     return (Array.isArray(d.sources) ? d.sources : []).slice(0, 5).map((source) => [source.name, num(source.errors) ? `${source.errors} ${d.pattern ?? "error"} lines` : "?"]);

@@ -90,16 +90,33 @@ export function createHealthPage({ client, me }) {
     byId("cards").replaceChildren(...latest.checks.map(card));
   }
 
-  async function renderChart() {
-    const history = await client.get(`/api/checks/history?days=${historyDays}`);
+  let history;
+  function drawChart() {
+    if (!history) return;
     renderHistory(byId("chart"), {
       points: history.points,
       checks: latest.checks.map(({ name, title }) => ({ name, title })),
       timeZone,
       onHover: showPoint,
     });
+  }
+
+  async function renderChart() {
+    history = await client.get(`/api/checks/history?days=${historyDays}`);
+    drawChart();
     byId("history-count").textContent = `${new Set(history.points.map((p) => p.runId)).size} runs`;
   }
+
+  // The cells are sized to the width available: draw again when it changes (a phone turned).
+  let lastWidth = byId("chart").clientWidth;
+  const resized = new ResizeObserver(() => {
+    const width = byId("chart").clientWidth;
+    if (width !== lastWidth) {
+      lastWidth = width;
+      drawChart();
+    }
+  });
+  resized.observe(byId("chart"));
 
   let hovered;
   async function showPoint(point) {
@@ -169,5 +186,9 @@ export function createHealthPage({ client, me }) {
   runButton.onclick = () => void runNow();
   byId("team-zone").textContent = timeZone === "UTC" ? "Times in UTC" : `Times in UTC and ${timeZone}`;
 
-  return { load, runNow };
+  return {
+    load,
+    runNow,
+    dispose: () => resized.disconnect(),
+  };
 }

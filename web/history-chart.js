@@ -37,7 +37,7 @@ export function renderHistory(container, { points, checks, timeZone, onHover }) 
   }
 
   const available = Math.max(200, container.clientWidth - labelWidth - 16);
-  const step = Math.max(7, Math.min(28, Math.floor(available / runs.length)));
+  const step = Math.max(7, Math.min(40, Math.floor(available / runs.length)));
   const cellWidth = Math.max(5, step - 2);
   const rowsTop = top + durationHeight + 10;
   const width = labelWidth + runs.length * step + 8;

@@ -7,6 +7,7 @@ import { createHealthPage } from "./health-page.js";
 const tokenKey = "gameops.token";
 const refreshMs = 60_000;
 let refresher;
+let page;
 
 function show(view) {
   byId("sign-in").hidden = view !== "sign-in";
@@ -16,6 +17,8 @@ function show(view) {
 
 function signOut(message) {
   clearInterval(refresher);
+  page?.dispose();
+  page = undefined;
   localStorage.removeItem(tokenKey);
   byId("sign-in-error").textContent = message ?? "";
   show("sign-in");
@@ -28,7 +31,12 @@ async function open(token) {
   try {
     me = await client.get("/api/me");
   } catch (error) {
-    signOut(error.status === 401 ? `That token was not accepted: ${error.message}` : `Cannot reach gameops: ${error.message}`);
+    if (error.status === 401) signOut(`That token was not accepted: ${error.message}`);
+    else {
+      // The server may be restarting: keep the token, say so, and let a reload try again.
+      byId("sign-in-error").textContent = `Cannot reach gameops (${error.message}); reload the page to try again.`;
+      show("sign-in");
+    }
     return;
   }
   localStorage.setItem(tokenKey, token);
@@ -36,9 +44,11 @@ async function open(token) {
   byId("who-role").textContent = me.actor.role;
   byId("team-name").textContent = me.team.name;
   show("health");
-  const page = createHealthPage({ client, me });
+  page?.dispose();
+  page = createHealthPage({ client, me });
+  const current = page;
   const load = () =>
-    page.load().catch((error) => {
+    current.load().catch((error) => {
       if (error.status === 401) signOut(`Signed out: ${error.message}`);
       else byId("run-status").textContent = `Cannot load the checks: ${error.message}`;
     });

@@ -37,7 +37,7 @@ export function issuesOf(error: z.ZodError): Issue[] {
         message: "unknown field; remove it (/openapi.json lists the fields this accepts)",
       }));
     }
-    return [{ path, message: issue.message }];
+    return [{ path: path || "body", message: issue.message }];
   });
 }
 
@@ -61,6 +61,7 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     if (error instanceof ApiError) {
+      if (error.statusCode === 401) reply.header("www-authenticate", 'Bearer realm="gameops"');
       return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) });
     }
     if (error instanceof UnknownCheckError) {

@@ -39,6 +39,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   let openApi: Record<string, unknown> | undefined;
 
   installErrorHandling(app);
+  // JSON only: a text body would otherwise reach the schemas as a string and fail less clearly.
+  app.removeContentTypeParser("text/plain");
   app.addHook("onSend", async (request, reply) => {
     if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
     reply.header("x-content-type-options", "nosniff");

@@ -25,14 +25,15 @@ export function remoteFromEnv(env: NodeJS.ProcessEnv): RemoteApi | undefined {
   if (!token) throw new ApiError("GAMEOPS_URL is set but GAMEOPS_TOKEN is not: create one with `gameops token create` and export it (or GAMEOPS_TOKEN_FILE)");
   const headers = { authorization: `Bearer ${token}` };
 
-  const send = async (method: string, path: string, body?: unknown): Promise<Response> => {
+  // A progress stream lasts as long as its run; a plain request gets 30 s.
+  const send = async (method: string, path: string, body?: unknown, timeoutMs: number | undefined = 30_000): Promise<Response> => {
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, {
         method,
         headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
       });
     } catch (error) {
       throw new ApiError(`cannot reach ${baseUrl}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
@@ -51,7 +52,7 @@ export function remoteFromEnv(env: NodeJS.ProcessEnv): RemoteApi | undefined {
       return (response.status === 204 ? undefined : await response.json()) as T;
     },
     async *events(path: string) {
-      const response = await send("GET", path);
+      const response = await send("GET", path, undefined, undefined);
       const decoder = new TextDecoder();
       let buffer = "";
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { loadConfig, type Config } from "../config/load.js";
 import type { Store } from "../store/store.js";
 import { remoteFromEnv, type RemoteApi } from "./remote.js";
@@ -37,4 +38,13 @@ export async function withLocalStore<T>(config: Config, work: (store: Store) => 
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Who a local command acts as in the audit log: the operating-system user at the terminal. */
+export function localActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
+  }
 }

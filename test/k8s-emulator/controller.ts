@@ -55,9 +55,18 @@ export class DeploymentController {
     }
   }
 
-  /** Bring a deployment to its finished state now (seeding). */
-  settleNow(namespace: string, name: string) {
-    this.act(() => this.reconcile(namespace, name, "complete"));
+  /** Seeding: writes made inside `work` are not reacted to, and deployments are brought to their finished state at once. */
+  seed<T>(work: () => T): T {
+    this.acting = true;
+    try {
+      const result = work();
+      for (const d of this.store.list(deployments)) {
+        if (d.metadata.generation !== d.status?.observedGeneration) this.reconcile(d.metadata.namespace, d.metadata.name, "complete");
+      }
+      return result;
+    } finally {
+      this.acting = false;
+    }
   }
 
   /** Resolves once no rollout is in flight. */

@@ -68,9 +68,10 @@ async function runRemote(api: RemoteApi, only: string[] | undefined): Promise<Ch
   const progress = checkProgress(process.stderr);
   try {
     for await (const { event, data } of api.events(`/api/checks/runs/${encodeURIComponent(id)}/events`)) {
-      if (event === "started" || event === "finished") progress.onProgress({ type: event, ...(data as object) } as CheckProgress);
+      if (event === "started" || event === "finished") progress.onProgress(data as CheckProgress);
+      if (event === "failed") throw new ApiError(`run ${id} failed on the server: ${(data as { message: string }).message}`);
       if (event === "done") {
-        const run = data as CheckRunRecord;
+        const { run } = data as { run: CheckRunRecord };
         return { status: run.status, startedAt: run.startedAt, durationMs: run.durationMs, checks: run.checks, runId: run.id };
       }
     }

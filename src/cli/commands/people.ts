@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Person, Team } from "../../store/store.js";
-import { printJson, targetFor, withLocalStore, type GlobalOptions } from "../session.js";
+import { localActor, printJson, targetFor, withLocalStore, type GlobalOptions } from "../session.js";
 import { renderTable } from "../table.js";
 import { UsageError } from "../usage-error.js";
 
@@ -42,7 +42,7 @@ export async function addPerson(
         throw new UsageError(`--team "${person.teamId}" does not exist; add it with \`gameops team add ${person.teamId} --name …\``);
       }
       await store.people.upsertPerson(person);
-      await store.audit.append({ actor: "cli", action: "person.upsert", subject: `person:${person.id}`, details: { ...person } });
+      await store.audit.append({ actor: localActor(), action: "person.upsert", subject: `person:${person.id}`, details: { ...person } });
     });
   process.stdout.write(`person ${person.id} saved\n`);
   return 0;
@@ -51,7 +51,7 @@ export async function addPerson(
 export async function listPeople(global: GlobalOptions, options: { json?: boolean }): Promise<number> {
   const target = targetFor(global);
   const people =
-    target.kind === "remote" ? await target.api.request<Person[]>("GET", "/api/people") : await withLocalStore(target.config, (s) => s.people.listPeople());
+    target.kind === "remote" ? (await target.api.request<{ people: Person[] }>("GET", "/api/people")).people : await withLocalStore(target.config, (s) => s.people.listPeople());
   if (options.json) printJson(people);
   else
     process.stdout.write(
@@ -70,7 +70,7 @@ export async function addTeam(global: GlobalOptions, id: string, options: { name
   else
     await withLocalStore(target.config, async (store) => {
       await store.people.upsertTeam(team);
-      await store.audit.append({ actor: "cli", action: "team.upsert", subject: `team:${team.id}`, details: { ...team } });
+      await store.audit.append({ actor: localActor(), action: "team.upsert", subject: `team:${team.id}`, details: { ...team } });
     });
   process.stdout.write(`team ${team.id} saved\n`);
   return 0;
@@ -79,7 +79,7 @@ export async function addTeam(global: GlobalOptions, id: string, options: { name
 export async function listTeams(global: GlobalOptions, options: { json?: boolean }): Promise<number> {
   const target = targetFor(global);
   const teams =
-    target.kind === "remote" ? await target.api.request<Team[]>("GET", "/api/teams") : await withLocalStore(target.config, (s) => s.people.listTeams());
+    target.kind === "remote" ? (await target.api.request<{ teams: Team[] }>("GET", "/api/teams")).teams : await withLocalStore(target.config, (s) => s.people.listTeams());
   if (options.json) printJson(teams);
   else process.stdout.write(`${renderTable(["ID", "NAME"], teams.map((t) => [t.id, t.name]))}\n`);
   return 0;

@@ -11,7 +11,7 @@ export async function list(global: GlobalOptions, options: { limit: string; json
   const target = targetFor(global);
   const runs =
     target.kind === "remote"
-      ? await target.api.request<CheckRunRecord[]>("GET", `/api/checks/runs?limit=${limit}`)
+      ? (await target.api.request<{ runs: CheckRunRecord[] }>("GET", `/api/checks/runs?limit=${limit}`)).runs
       : await withLocalStore(target.config, (store) => store.checkRuns.list({ limit }));
   if (options.json) {
     printJson(runs);

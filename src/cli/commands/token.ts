@@ -1,5 +1,5 @@
 import type { Role, TokenRecord } from "../../store/store.js";
-import { printJson, targetFor, withLocalStore, type GlobalOptions } from "../session.js";
+import { localActor, printJson, targetFor, withLocalStore, type GlobalOptions } from "../session.js";
 import { renderTable } from "../table.js";
 import { UsageError } from "../usage-error.js";
 
@@ -13,7 +13,7 @@ export async function create(global: GlobalOptions, options: { person: string; r
             throw new UsageError(`no person "${options.person}"; add them first with \`gameops people add ${options.person} --name …\``);
           }
           const result = await store.tokens.create({ personId: options.person, role: options.role, label: options.label });
-          await store.audit.append({ actor: "cli", action: "token.create", subject: `token:${result.record.id}`, details: { personId: options.person, role: options.role, label: options.label } });
+          await store.audit.append({ actor: localActor(), action: "token.create", subject: `token:${result.record.id}`, details: { personId: options.person, role: options.role, label: options.label } });
           return result;
         });
   if (options.json) printJson(created);
@@ -26,7 +26,7 @@ export async function create(global: GlobalOptions, options: { person: string; r
 export async function list(global: GlobalOptions, options: { json?: boolean }): Promise<number> {
   const target = targetFor(global);
   const tokens =
-    target.kind === "remote" ? await target.api.request<TokenRecord[]>("GET", "/api/tokens") : await withLocalStore(target.config, (s) => s.tokens.list());
+    target.kind === "remote" ? (await target.api.request<{ tokens: TokenRecord[] }>("GET", "/api/tokens")).tokens : await withLocalStore(target.config, (s) => s.tokens.list());
   if (options.json) printJson(tokens);
   else
     process.stdout.write(
@@ -45,7 +45,7 @@ export async function revoke(global: GlobalOptions, id: string): Promise<number>
       ? (await target.api.request("DELETE", `/api/tokens/${encodeURIComponent(id)}`), true)
       : await withLocalStore(target.config, async (store) => {
           const revoked = await store.tokens.revoke(id);
-          if (revoked) await store.audit.append({ actor: "cli", action: "token.revoke", subject: `token:${id}`, details: {} });
+          if (revoked) await store.audit.append({ actor: localActor(), action: "token.revoke", subject: `token:${id}`, details: {} });
           return revoked;
         });
   if (!done) {

@@ -55,14 +55,15 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   // A new install has no history: run once now so the console opens on a real result.
   if (!(await store.checkRuns.latest())) checks.start({ trigger: "startup" });
 
-  process.stdout.write(`gameops is up: console and API at ${url}  (store: ${store.dialect}, data: ${config.dataDir})\n`);
-  process.stdout.write(`daily check: "${config.schedules.dailyCheck}" in ${config.team.timeZone}, next at ${next.dueAt.toISOString()}\n`);
-  if (adminToken) {
-    process.stdout.write(
-      `\nAdmin token (shown once, stored hashed — keep it now):\n  ${adminToken}\n` +
-        `Use it to add people and their own tokens: gameops people add …; gameops token create --person ID --role operator\n\n`,
-    );
-  }
+  // One write, so that nobody reading the banner sees it without the token.
+  process.stdout.write(
+    `gameops is up: console and API at ${url}  (store: ${store.dialect}, data: ${config.dataDir})\n` +
+      `daily check: "${config.schedules.dailyCheck}" in ${config.team.timeZone}, next at ${next.dueAt.toISOString()}\n` +
+      (adminToken
+        ? `\nAdmin token (shown once, stored hashed — keep it now):\n  ${adminToken}\n` +
+          `Use it to add people and their own tokens: gameops people add …; gameops token create --person ID --role operator\n\n`
+        : ""),
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
