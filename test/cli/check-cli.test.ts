@@ -84,3 +84,26 @@ describe("gameops config show", () => {
     expect(JSON.parse(stdout).targets.mysql.password).toBe("<secret>");
   });
 });
+
+describe("gameops with PostgreSQL as the store", () => {
+  it("keeps runs in the database named by GAMEOPS_STORE_URL, and says so when it cannot reach it", async () => {
+    const { createTestStores } = await import("../store/test-stores.js");
+    const stores = await createTestStores("postgres");
+    try {
+      const env = { GAMEOPS_STORE_URL: stores.target.url!, GAMEOPS_DISK_PATHS: "/" };
+      const checked = await runCli(["check", "--only", "disk", "--json"], env);
+      const runId = JSON.parse(checked.stdout).runId;
+      expect(runId).toBeTruthy();
+      const rows = await stores.raw(`select id from check_runs`);
+      expect(rows.map((r) => r.id)).toEqual([runId]);
+
+      const port = await closedPort();
+      const unreachable = await runCli(["check", "--only", "disk", "--json"], { ...env, GAMEOPS_STORE_URL: `postgres://postgres:pgsecret@127.0.0.1:${port}/x` });
+      expect(JSON.parse(unreachable.stdout).runId).toBeUndefined();
+      expect(unreachable.stderr).toMatch(/^gameops: warning: history not kept \(store unavailable: cannot open the store at .+\)\n$/);
+      expect(unreachable.stderr).not.toContain("pgsecret");
+    } finally {
+      await stores.dispose();
+    }
+  });
+});
