@@ -22,7 +22,7 @@ import { withLock } from "./lib/lock.mjs";
 import { ensureMariadbBinlog } from "./lib/mariadb-binlog.mjs";
 import { ensurePrometheus } from "./lib/prometheus.mjs";
 import { ensureShared, sharedServers } from "./lib/shared.mjs";
-import { SERVICES_FILE, STATE_DIR, serviceDir, writeFileAtomic } from "./lib/state.mjs";
+import { SERVICES_FILE, STATE_DIR, stateDir, writeFileAtomic } from "./lib/state.mjs";
 
 const packages = [
   { name: "prometheus", program: "/usr/bin/prometheus" },
@@ -70,6 +70,9 @@ async function main() {
 
   if (failures.length > 0) {
     console.error(`\ntest services not ready:\n${failures.map((f) => `- ${f}`).join("\n")}`);
+    console.error(
+      `\nOur own services keep config, data, log and pid file in ${STATE_DIR}/<service>/; to start one from scratch, kill the pid in its .pid file and remove its directory.`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -88,4 +91,4 @@ async function main() {
   console.log(`${"services file".padEnd(26)} ${SERVICES_FILE}`);
 }
 
-await withLock(serviceDir("."), 15 * 60_000, main);
+await withLock(stateDir(), 15 * 60_000, main);

@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
  * A test must never stop, restart, reconfigure or fill up one of them. A test that needs a
  * server stopped or broken starts its own (e.g. `redis-server --port <free port>` as a child)
  * and stops only that one. Alerts posted to the shared Alertmanager carry a label unique to the
- * test and are resolved (endsAt in the past) before it ends: the alerts check tests expect an
- * Alertmanager without other active alerts.
+ * poster and are resolved (endsAt in the past) when done; a test that needs an exact set of
+ * active alerts (e.g. none) starts its own Alertmanager (test/alerts/private-alertmanager.ts).
  */
 
 // Keep in step with STATE_DIR in scripts/lib/state.mjs.
@@ -33,8 +33,9 @@ export interface TestServices {
   postgres: { host: string; port: number; user: string; database: string; url: string };
   /** Our second mariadbd: performance_schema ON, log_bin ON (ROW), server_id 2. */
   mariadbBinlog: MysqlService & { password: string; socket: string; log: string };
-  prometheus: { url: string; log: string };
-  alertmanager: { url: string; log: string };
+  prometheus: { url: string; program: string; log: string };
+  /** Shared: it may hold alerts of other tests or of the bench. */
+  alertmanager: { url: string; program: string; log: string };
   chromium: { path: string };
 }
 

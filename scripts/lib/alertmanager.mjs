@@ -22,10 +22,11 @@ export async function ensureAlertmanager() {
   const dir = serviceDir("alertmanager");
   const url = `http://127.0.0.1:${ALERTMANAGER_PORT}`;
   const configFile = join(dir, "alertmanager.yml");
+  const program = "/usr/bin/prometheus-alertmanager";
   const status = await ensureDaemon({
     name: "alertmanager",
     dir,
-    command: "/usr/bin/prometheus-alertmanager",
+    command: program,
     args: [
       `--config.file=${configFile}`,
       `--storage.path=${join(dir, "data")}`,
@@ -37,5 +38,5 @@ export async function ensureAlertmanager() {
     port: ALERTMANAGER_PORT,
     answers: () => httpOk(`${url}/-/ready`),
   });
-  return { status, service: { url, log: join(dir, "alertmanager.log") } };
+  return { status, service: { url, program, log: join(dir, "alertmanager.log") } };
 }

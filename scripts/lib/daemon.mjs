@@ -26,7 +26,8 @@ export async function ensureDaemon({ name, dir, command, args, files = {}, host,
   let restartReason;
   if (running !== undefined && isOurs(running, command)) {
     if (readQuietly(fingerprintFile).trim() !== fingerprint) restartReason = "configuration changed";
-    else if (await answers()) return "already running";
+    // A few seconds of grace: restarting a healthy but busy daemon would break running tests.
+    else if (await waitUntil(answers, { timeoutMs: 5_000 })) return "already running";
     else restartReason = "it did not answer";
     await stop(running, name);
   }

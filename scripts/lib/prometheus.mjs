@@ -21,10 +21,11 @@ export async function ensurePrometheus() {
   const dir = serviceDir("prometheus");
   const url = `http://127.0.0.1:${PROMETHEUS_PORT}`;
   const configFile = join(dir, "prometheus.yml");
+  const program = "/usr/bin/prometheus";
   const status = await ensureDaemon({
     name: "prometheus",
     dir,
-    command: "/usr/bin/prometheus",
+    command: program,
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
@@ -36,5 +37,5 @@ export async function ensurePrometheus() {
     port: PROMETHEUS_PORT,
     answers: () => httpOk(`${url}/-/ready`),
   });
-  return { status, service: { url, log: join(dir, "prometheus.log") } };
+  return { status, service: { url, program, log: join(dir, "prometheus.log") } };
 }

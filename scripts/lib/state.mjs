@@ -9,6 +9,11 @@ import { join } from "node:path";
 export const STATE_DIR = "/tmp/gameops-test-services";
 export const SERVICES_FILE = join(STATE_DIR, "services.json");
 
+export function stateDir() {
+  mkdirSync(STATE_DIR, { recursive: true });
+  return STATE_DIR;
+}
+
 export function serviceDir(name) {
   const dir = join(STATE_DIR, name);
   mkdirSync(dir, { recursive: true });

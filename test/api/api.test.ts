@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import type { LightMyRequestResponse } from "fastify";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/engine/health/check-service.js";
 import type { CheckRunRecord } from "../../src/store/store.js";
@@ -26,7 +26,7 @@ describe("HTTP API", () => {
   /** Tokens of real people, made through the API in the people-and-tokens flow. */
   const tokens: Record<"viewer" | "responder" | "operator", string> = { viewer: "", responder: "", operator: "" };
 
-  const inject = (options: Parameters<Gameops["app"]["inject"]>[0]) => gameops.app.inject(options);
+  const inject = (options: InjectOptions) => gameops.app.inject(options);
 
   beforeAll(async () => {
     gameops = await startGameops(services);
@@ -282,7 +282,7 @@ describe("HTTP API", () => {
   });
 
   describe("bad input", () => {
-    const post = (url: string, payload: unknown, headers = admin) => inject({ method: "POST", url, headers, payload: payload as string });
+    const post = (url: string, payload: unknown, headers = admin) => inject({ method: "POST", url, headers, payload: payload as InjectOptions["payload"] });
 
     it("answers malformed JSON with 400, not 500", async () => {
       const response = await inject({

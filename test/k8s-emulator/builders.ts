@@ -384,3 +384,33 @@ export function podMetrics(name: string, o: { namespace?: string; labels?: Recor
     containers: o.containers.map((c) => ({ name: c.name, usage: { cpu: c.cpu, memory: c.memory } })),
   };
 }
+
+/** A core/v1 Event about an object, as the kubelet or a controller records it. */
+export function event(
+  about: Obj,
+  o: { reason: string; message: string; type?: "Normal" | "Warning"; count?: number; at?: Date; component?: string },
+): Obj {
+  const at = iso(o.at ?? new Date());
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${about.metadata.name}.${createHash("sha1").update(o.reason + o.message).digest("hex").slice(0, 16)}`, namespace: about.metadata.namespace ?? "default" },
+    involvedObject: {
+      kind: about.kind,
+      namespace: about.metadata.namespace,
+      name: about.metadata.name,
+      uid: about.metadata.uid,
+      apiVersion: about.apiVersion,
+    },
+    reason: o.reason,
+    message: o.message,
+    source: { component: o.component ?? "kubelet" },
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: o.count ?? 1,
+    type: o.type ?? "Normal",
+    eventTime: null,
+    reportingComponent: o.component ?? "kubelet",
+    reportingInstance: "",
+  };
+}

@@ -70,8 +70,8 @@ export interface KubernetesEmulator {
   remove(resource: string, namespace: string | undefined, name: string): void;
   appendLogs(seed: PodLogSeed): void;
   setMetrics(mode: MetricsMode): void;
-  /** Answer 403 to a verb (or all verbs) on a resource, e.g. `{ verb: "list", resource: "nodes" }`. */
-  deny(denial: Denial): void;
+  /** Answer 403 to a verb (or all verbs) on a resource, e.g. `{ verb: "list", resource: "nodes" }`; returns the undo. */
+  deny(denial: Denial): () => void;
   /** Hold every request unanswered (an API server that accepts and hangs) until turned off. */
   stall(on: boolean): void;
   /** Another kubeconfig beside the first, e.g. a wrong token or a server that is down. */
@@ -166,6 +166,10 @@ export async function startKubernetesEmulator(options: EmulatorOptions = {}): Pr
     },
     deny: (denial) => {
       api.denials.push(denial);
+      return () => {
+        const index = api.denials.indexOf(denial);
+        if (index >= 0) api.denials.splice(index, 1);
+      };
     },
     stall: (on) => {
       api.stalled = on;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { DeploymentController } from "./controller.js";
 import { LogStore } from "./logs.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
+import { decodeProtobufObject, isProtobuf } from "./protobuf.js";
 import { apiVersionOf, findType, groupVersions, resourceKey, resourceTypes, type ResourceType } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import {
@@ -129,7 +130,10 @@ export class ApiServer {
       });
   };
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer) {
+    const contentType = req.headers["content-type"] ?? "";
+    const body = raw.toString("utf8");
+    const decodeObject = () => (isProtobuf(contentType) ? decodeProtobufObject(raw) : parseJson(body));
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (!publicPaths.has(path) && req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
     const accept = req.headers.accept ?? "";
@@ -195,7 +199,7 @@ export class ApiServer {
 
     if (type.group === "metrics.k8s.io") return this.metricsRead(res, type, namespace, name, params);
     if (sub === "log") return this.podLog(res, namespace!, name!, params);
-    if (sub === "scale") return this.scale(res, type, namespace!, name!, verb, body, req.headers["content-type"] ?? "", dryRun);
+    if (sub === "scale") return this.scale(res, type, namespace!, name!, verb, verb === "update" ? decodeObject() : body, contentType, dryRun);
 
     switch (verb) {
       case "list":
@@ -207,7 +211,7 @@ export class ApiServer {
         return wantsTable ? sendTable(res, table(type.printer!, [o], {}, params.get("includeObject") ?? "Metadata", this.options.now())) : send(res, 200, o);
       }
       case "create": {
-        const o = parseJson(body);
+        const o = decodeObject();
         checkTypeMeta(type, o);
         if (type.namespaced) {
           if (o.metadata?.namespace && o.metadata.namespace !== namespace) {
@@ -223,7 +227,7 @@ export class ApiServer {
         return send(res, 201, dryRun ? created : this.store.mustGet(type, namespace, created.metadata.name));
       }
       case "update": {
-        const o = parseJson(body);
+        const o = decodeObject();
         checkTypeMeta(type, o);
         if (o.metadata?.name !== name) throw badRequest(`the name of the object (${o.metadata?.name}) does not match the name on the URL (${name})`);
         if (type.namespaced && o.metadata.namespace && o.metadata.namespace !== namespace) {
@@ -234,12 +238,13 @@ export class ApiServer {
       }
       case "patch": {
         const current = this.store.mustGet(type, namespace, name!);
-        const patched = applyPatch(current, body, req.headers["content-type"] ?? "");
+        const patched = applyPatch(current, body, contentType);
         if (patched?.metadata?.name !== name) throw badRequest(`the name of the object (${patched?.metadata?.name}) does not match the name on the URL (${name})`);
         return send(res, 200, this.store.update(type, normalize(type, patched), { dryRun }));
       }
       case "delete": {
-        const options = body ? parseJson(body) : {};
+        // kubectl and client-node send DeleteOptions as JSON; a protobuf one is read as defaults.
+        const options = body && !isProtobuf(contentType) ? parseJson(body) : {};
         const current = this.store.mustGet(type, namespace, name!);
         const pre = options.preconditions ?? {};
         if ((pre.uid && pre.uid !== current.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)) {
@@ -409,11 +414,11 @@ export class ApiServer {
   }
 
   /** `{deployments,replicasets}/{name}/scale`: an autoscaling/v1 Scale view of spec.replicas. */
-  private scale(res: ServerResponse, type: ResourceType, namespace: string, name: string, verb: string, body: string, contentType: string, dryRun: boolean) {
+  private scale(res: ServerResponse, type: ResourceType, namespace: string, name: string, verb: string, body: string | Obj, contentType: string, dryRun: boolean) {
     const current = this.store.mustGet(type, namespace, name);
     const view = scaleOf(current);
     if (verb === "get") return send(res, 200, view);
-    const wanted = verb === "update" ? parseJson(body) : applyPatch(view, body, contentType);
+    const wanted = verb === "update" ? body : applyPatch(view, body, contentType);
     if (verb === "update") checkTypeMeta({ group: "autoscaling", version: "v1", kind: "Scale" }, wanted);
     const replicas = wanted?.spec?.replicas;
     const scaleName = { group: "autoscaling", resource: "scale", kind: "Scale" };
@@ -530,11 +535,11 @@ function parseJson(body: string): Obj {
 
 const stripTypeMeta = ({ kind: _k, apiVersion: _a, ...rest }: Obj) => rest;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -202,6 +202,31 @@ export const printers: Record<string, Printer> = {
     columns: [nameColumn, col("Status", "string", "The status of the namespace"), ageColumn],
     cells: (ns, now) => [ns.metadata.name, ns.status?.phase ?? "Active", age(ns, now)],
   },
+  events: {
+    columns: [
+      col("Last Seen", "string", "Time when this Event was last observed."),
+      col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future."),
+      col("Reason", "string", "This should be a short, machine understandable string that gives the reason for this event being generated."),
+      col("Object", "string", "The object this Event is about."),
+      col("Message", "string", "A human-readable description of the status of this operation."),
+      col("Source", "string", "The component reporting this event.", 1),
+      col("Count", "string", "The number of times this event has occurred.", 1),
+      col("Name", "string", nameColumn.description, 1, "name"),
+    ],
+    cells: (e, now) => {
+      const last = e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp;
+      return [
+        last ? humanDuration(now.getTime() - Date.parse(last)) : "<unknown>",
+        e.type ?? "",
+        e.reason ?? "",
+        `${String(e.involvedObject?.kind ?? "").toLowerCase()}/${e.involvedObject?.name ?? ""}`,
+        String(e.message ?? "").trim(),
+        e.source?.component ?? e.reportingComponent ?? "",
+        String(e.count ?? 1),
+        e.metadata.name,
+      ];
+    },
+  },
   configmaps: {
     columns: [nameColumn, col("Data", "string", "Data contains the configuration data."), ageColumn],
     cells: (cm, now) => [cm.metadata.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)],

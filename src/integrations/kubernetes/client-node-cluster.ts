@@ -1,0 +1,324 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  ServerConfiguration,
+  VersionApi,
+  createConfiguration,
+  type Configuration,
+  type V1Container,
+  type V1ContainerStatus,
+  type V1Node,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import {
+  KubernetesError,
+  type CallOptions,
+  type ContainerFacts,
+  type KubernetesCluster,
+  type KubernetesErrorKind,
+  type NodeFacts,
+  type NodeUsage,
+  type PodFacts,
+  type PodLogOptions,
+  type PodUsage,
+} from "./cluster.js";
+
+export interface KubernetesTarget {
+  /** Path of the kubeconfig; without it the usual search (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface OpenOptions {
+  /** Bound of every call that does not give its own; 10 s by default. */
+  timeoutMs?: number;
+  /** Resolves a relative kubeconfig path. */
+  cwd?: string;
+}
+
+/** Loads the kubeconfig and returns the cluster it points at; makes no request yet. */
+export function openKubernetesCluster(target: KubernetesTarget, options: OpenOptions = {}): KubernetesCluster {
+  const kc = loadKubeconfig(target, options.cwd ?? process.cwd());
+  return new ClientNodeCluster(kc, options.timeoutMs ?? 10_000);
+}
+
+function loadKubeconfig(target: KubernetesTarget, cwd: string): KubeConfig {
+  const kc = new KubeConfig();
+  const source = target.kubeconfig ? resolve(cwd, target.kubeconfig) : "the default kubeconfig";
+  if (target.kubeconfig) {
+    let text: string;
+    try {
+      text = readFileSync(source, "utf8");
+    } catch (error) {
+      throw new KubernetesError("config", `cannot read kubeconfig ${source} (${(error as NodeJS.ErrnoException).code ?? "error"}); point GAMEOPS_KUBECONFIG or targets.kubernetes.kubeconfig at a readable file`);
+    }
+    try {
+      kc.loadFromString(text);
+    } catch {
+      // The parser's message can quote the file, tokens included: say where, not what.
+      throw new KubernetesError("config", `kubeconfig ${source} is not a valid kubeconfig (YAML with clusters, users and contexts)`);
+    }
+    kc.makePathsAbsolute(dirname(source));
+  } else {
+    try {
+      kc.loadFromDefault();
+    } catch {
+      throw new KubernetesError("config", "cannot load the default kubeconfig (KUBECONFIG, ~/.kube/config or the in-cluster service account); set GAMEOPS_KUBECONFIG");
+    }
+  }
+  if (target.context) {
+    if (!kc.getContextObject(target.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new KubernetesError("config", `context "${target.context}" is not in ${source}; it has: ${known.length > 0 ? known.join(", ") : "no contexts"}`);
+    }
+    kc.setCurrentContext(target.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubernetesError("config", `${source} has no current context with a cluster; set GAMEOPS_K8S_CONTEXT or targets.kubernetes.context`);
+  }
+  return kc;
+}
+
+type ApiClass<T> = new (configuration: Configuration) => T;
+
+class ClientNodeCluster implements KubernetesCluster {
+  readonly server: string;
+  readonly context: string;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly timeoutMs: number,
+  ) {
+    this.server = kc.getCurrentCluster()!.server;
+    this.context = kc.getCurrentContext();
+  }
+
+  /**
+   * One API client per call: its signal travels in the request context, the only per-request
+   * hook the generated client has that works the same in client-node 1.x and 2.x.
+   */
+  private async call<A, R>(Api: ApiClass<A>, what: string, options: CallOptions, work: (api: A) => Promise<R>): Promise<R> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const api = new Api(
+      createConfiguration({
+        baseServer: new ServerConfiguration(this.server, {}),
+        authMethods: { default: this.kc },
+        promiseMiddleware: [
+          {
+            pre: async (context) => {
+              context.setSignal(signal);
+              context.setHeaderParam("User-Agent", "gameops");
+              return context;
+            },
+            post: async (response) => response,
+          },
+        ],
+      }),
+    );
+    try {
+      signal.throwIfAborted();
+      return await work(api);
+    } catch (error) {
+      throw this.classify(error, what, timeout.aborted ? timeoutMs : undefined, options.signal);
+    }
+  }
+
+  private classify(error: unknown, what: string, timedOutAfterMs: number | undefined, callerSignal: AbortSignal | undefined): KubernetesError {
+    if (error instanceof KubernetesError) return error;
+    if (timedOutAfterMs !== undefined) {
+      return new KubernetesError("timeout", `${what}: the Kubernetes API at ${this.server} did not answer within ${formatMs(timedOutAfterMs)}`, undefined, { cause: error });
+    }
+    if (callerSignal?.aborted) {
+      return new KubernetesError("aborted", `${what}: cancelled before the Kubernetes API at ${this.server} answered`, undefined, { cause: error });
+    }
+    if (error instanceof ApiException) {
+      const kind = kindOfStatus(error.code);
+      return new KubernetesError(kind, `${what}: ${statusMessage(error)}`, error.code, { cause: error });
+    }
+    const code = networkCode(error);
+    if (code && tlsCodes.test(code)) {
+      return new KubernetesError("tls", `${what}: TLS to ${this.server} failed (${code}); check the kubeconfig's certificate-authority`, undefined, { cause: error });
+    }
+    if (code && networkCodes[code]) {
+      return new KubernetesError("unreachable", `${what}: cannot reach the Kubernetes API at ${this.server}: ${networkCodes[code]} (${code})`, undefined, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new KubernetesError("unknown", `${what}: ${message}`, undefined, { cause: error });
+  }
+
+  version(options: CallOptions = {}): Promise<string> {
+    return this.call(VersionApi, "reading the server version", options, async (api) => (await api.getCode()).gitVersion);
+  }
+
+  listPods(namespace: string, labelSelector?: string, options: CallOptions = {}): Promise<PodFacts[]> {
+    return this.call(CoreV1Api, `listing pods in namespace "${namespace}"${labelSelector ? ` with selector ${labelSelector}` : ""}`, options, async (api) => {
+      const list = await api.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) });
+      return list.items.map(podFacts);
+    });
+  }
+
+  listNodes(options: CallOptions = {}): Promise<NodeFacts[]> {
+    return this.call(CoreV1Api, "listing nodes", options, async (api) => (await api.listNode()).items.map(nodeFacts));
+  }
+
+  nodeMetrics(options: CallOptions = {}): Promise<NodeUsage[]> {
+    return this.call(CustomObjectsApi, "reading node metrics (metrics.k8s.io)", options, async (api) => {
+      const list = await api.listClusterCustomObject({ group: "metrics.k8s.io", version: "v1beta1", plural: "nodes" });
+      return ((list?.items ?? []) as any[]).map((m) => ({ name: String(m.metadata?.name), cpu: String(m.usage?.cpu ?? "0"), memory: String(m.usage?.memory ?? "0") }));
+    });
+  }
+
+  podMetrics(namespace: string, labelSelector?: string, options: CallOptions = {}): Promise<PodUsage[]> {
+    return this.call(CustomObjectsApi, `reading pod metrics (metrics.k8s.io) in namespace "${namespace}"`, options, async (api) => {
+      const list = await api.listNamespacedCustomObject({
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        namespace,
+        plural: "pods",
+        ...(labelSelector ? { labelSelector } : {}),
+      });
+      return ((list?.items ?? []) as any[]).map((m) => ({
+        name: String(m.metadata?.name),
+        namespace: String(m.metadata?.namespace ?? namespace),
+        containers: ((m.containers ?? []) as any[]).map((c) => ({ name: String(c.name), cpu: String(c.usage?.cpu ?? "0"), memory: String(c.usage?.memory ?? "0") })),
+      }));
+    });
+  }
+
+  podLogs(namespace: string, pod: string, options: PodLogOptions = {}): Promise<string> {
+    const { signal: _s, timeoutMs: _t, ...query } = options;
+    return this.call(CoreV1Api, `reading the log of pod ${namespace}/${pod}${query.container ? ` container ${query.container}` : ""}`, options, async (api) => {
+      const text = await api.readNamespacedPodLog({ name: pod, namespace, ...query });
+      return typeof text === "string" ? text : String(text ?? "");
+    });
+  }
+}
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+function kindOfStatus(code: number): KubernetesErrorKind {
+  if (code === 400 || code === 422) return "invalid";
+  if (code === 401) return "unauthorized";
+  if (code === 403) return "forbidden";
+  if (code === 404) return "not-found";
+  if (code === 409 || code === 410) return "conflict";
+  if (code === 429) return "throttled";
+  if (code >= 500) return "unavailable";
+  return "unknown";
+}
+
+/** The server's own words (a metav1.Status message) when it sent them. */
+function statusMessage(error: ApiException<unknown>): string {
+  let body: unknown = error.body;
+  if (typeof body === "string") {
+    const text = body.trim();
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (text) return `HTTP ${error.code}: ${text.split("\n")[0]!.slice(0, 200)}`;
+    }
+  }
+  const message = (body as { message?: unknown } | undefined)?.message;
+  if (typeof message === "string" && message) return message;
+  if (error.code === 401) return "Unauthorized: the kubeconfig's credentials were refused";
+  return `HTTP ${error.code}`;
+}
+
+const networkCodes: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  EHOSTUNREACH: "no route to host",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  EPIPE: "connection closed",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+  UND_ERR_CLOSED: "connection closed",
+};
+
+const tlsCodes = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
+
+/** undici puts the socket error in `cause`, node-fetch on the error itself. */
+function networkCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const toDate = (v: unknown): Date | undefined => {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v;
+  if (typeof v === "string" && v) return toDate(new Date(v));
+  return undefined;
+};
+
+function containerFacts(status: V1ContainerStatus, init: boolean, spec: V1Container | undefined): ContainerFacts {
+  const state = status.state?.running ? "running" : status.state?.waiting ? "waiting" : status.state?.terminated ? "terminated" : "unknown";
+  const reason = status.state?.waiting?.reason ?? status.state?.terminated?.reason;
+  const last = status.lastState?.terminated;
+  const lastTerminatedAt = toDate(last?.finishedAt);
+  const pick = (r: Record<string, string> | undefined) => ({
+    ...(r?.cpu !== undefined ? { cpu: String(r.cpu) } : {}),
+    ...(r?.memory !== undefined ? { memory: String(r.memory) } : {}),
+  });
+  return {
+    name: status.name,
+    init,
+    ready: Boolean(status.ready),
+    restartCount: status.restartCount ?? 0,
+    state,
+    ...(reason ? { reason } : {}),
+    ...(lastTerminatedAt ? { lastTerminatedAt } : {}),
+    ...(last?.reason ? { lastTerminationReason: last.reason } : {}),
+    limits: pick(spec?.resources?.limits),
+    requests: pick(spec?.resources?.requests),
+  };
+}
+
+function podFacts(pod: V1Pod): PodFacts {
+  const specOf = (name: string) => [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === name);
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  const createdAt = toDate(pod.metadata?.creationTimestamp);
+  return {
+    name: pod.metadata?.name ?? "",
+    namespace: pod.metadata?.namespace ?? "",
+    uid: pod.metadata?.uid ?? "",
+    phase: pod.status?.phase ?? "Unknown",
+    ready: (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+    ...(pod.status?.reason ? { reason: pod.status.reason } : {}),
+    ...(createdAt ? { createdAt } : {}),
+    deleting: Boolean(pod.metadata?.deletionTimestamp),
+    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+    ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}),
+    containers: [
+      ...(pod.status?.initContainerStatuses ?? []).map((s) => containerFacts(s, true, specOf(s.name))),
+      ...(pod.status?.containerStatuses ?? []).map((s) => containerFacts(s, false, specOf(s.name))),
+    ],
+  };
+}
+
+function nodeFacts(node: V1Node): NodeFacts {
+  const conditions = node.status?.conditions ?? [];
+  const allocatable = (node.status?.allocatable ?? {}) as Record<string, string>;
+  return {
+    name: node.metadata?.name ?? "",
+    ready: conditions.some((c) => c.type === "Ready" && c.status === "True"),
+    unschedulable: Boolean(node.spec?.unschedulable),
+    pressures: conditions.filter((c) => c.type !== "Ready" && c.status === "True").map((c) => c.type),
+    allocatable: {
+      ...(allocatable.cpu !== undefined ? { cpu: String(allocatable.cpu) } : {}),
+      ...(allocatable.memory !== undefined ? { memory: String(allocatable.memory) } : {}),
+    },
+  };
+}
