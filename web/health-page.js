@@ -121,7 +121,6 @@ export function createHealthPage({ client, me }) {
   let hovered;
   async function showPoint(point) {
     hovered = point;
-    if (!point) return;
     const title = latest.checks.find((c) => c.name === point.name)?.title ?? point.name;
     const head = `${title} · ${statusWords[point.status]} · ${both(point.startedAt).join(" / ")} · ${formatDuration(point.durationMs)}`;
     chartDetail.replaceChildren(pill(point.status), ` ${head}`);

@@ -11,10 +11,7 @@ const durationHeight = 44;
 const axisHeight = 22;
 const top = 8;
 
-/**
- * Draws into `container`. `onHover(point)` is called with the point under the pointer or
- * keyboard focus, and with undefined when it leaves.
- */
+/** Draws into `container`; `onHover(point)` is called with each cell the pointer moves onto. */
 export function renderHistory(container, { points, checks, timeZone, onHover }) {
   const runs = [];
   const byRun = new Map();
@@ -112,8 +109,11 @@ export function renderHistory(container, { points, checks, timeZone, onHover }) 
     if (!cell) return undefined;
     return byRun.get(cell.getAttribute("data-run"))?.points.get(cell.getAttribute("data-check"));
   };
-  svg.addEventListener("mouseover", (event) => onHover(pointOf(event.target)));
-  svg.addEventListener("mouseleave", () => onHover(undefined));
+  // The last cell pointed at stays described, so that its summary can be read at leisure.
+  svg.addEventListener("mouseover", (event) => {
+    const point = pointOf(event.target);
+    if (point) onHover(point);
+  });
 
   container.append(svg);
   // Newest runs are on the right: show them first when the chart is wider than the screen.

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { requestJson, type Endpoint } from "./request.js";
+import type { Endpoint } from "../http/endpoint.js";
+import { requestJson } from "./request.js";
 
 const labelSet = z.record(z.string(), z.string());
 

@@ -1,5 +1,5 @@
+import { endpointOf } from "../http/endpoint.js";
 import { activeAlerts, postAlerts, type ActiveAlertsOptions, type Alert, type CallOptions, type PostableAlert } from "./alerts.js";
-import { endpointOf } from "./request.js";
 import { status, type AlertmanagerStatus } from "./status.js";
 
 /** Alertmanager through API v2 only: v1 was removed in Alertmanager 0.27. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { Endpoint } from "../http/endpoint.js";
 import type { CallOptions } from "./alerts.js";
-import { requestJson, type Endpoint } from "./request.js";
+import { requestJson } from "./request.js";
 
 // config.original is left out on purpose: it is the whole configuration, receivers included.
 const statusBody = z.object({

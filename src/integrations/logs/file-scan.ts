@@ -31,7 +31,7 @@ export async function expandGlobs(patterns: readonly string[]): Promise<string[]
  * Counts pattern lines in one stream of text lines. A line without its own timestamp takes the
  * last one seen (stack traces), and counts when there was none yet and the source is recent.
  */
-export async function scanLines(lines: AsyncIterable<string>, options: ScanOptions, into: StreamScan): Promise<void> {
+export async function scanLines(lines: Iterable<string> | AsyncIterable<string>, options: ScanOptions, into: StreamScan): Promise<void> {
   let current: number | undefined;
   for await (const line of lines) {
     if (options.signal.aborted) throw new Error("scan aborted");

@@ -1,6 +1,6 @@
+import { endpointOf } from "../http/endpoint.js";
 import { instantQuery, type QueryOptions, type QueryResult, type Sample } from "./query.js";
 import { isReady } from "./readiness.js";
-import { endpointOf } from "./request.js";
 
 export interface PrometheusClient {
   /** Its base URL, safe to print: credentials removed. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { requestApi, type Endpoint } from "./request.js";
+import type { Endpoint } from "../http/endpoint.js";
+import { requestApi } from "./request.js";
 
 const labelSet = z.record(z.string(), z.string());
 /** [unix seconds, "value"]: Prometheus sends values as strings so that NaN and ±Inf survive JSON. */
