@@ -90,7 +90,7 @@ export const thresholds = z
       .strictObject({
         memoryPct: pctBand(80, 95),
         fragmentationRatio: band(1.5, 3),
-        latencyP99Ms: band(5, 50),
+        latencyP99Ms: band(10, 50),
         latencySamples: z.number().int().min(10).max(10_000).default(100),
         latencyBudget: duration.default(2000),
         rejectedConnections: band(1, 100),

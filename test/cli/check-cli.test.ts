@@ -107,3 +107,20 @@ describe("gameops with PostgreSQL as the store", () => {
     }
   });
 });
+
+describe("gameops init", () => {
+  it("writes a commented example that loads cleanly, and never overwrites without --force", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gameops-init-"));
+    const first = await runCli(["init"], {}, dir);
+    expect(first.code).toBe(0);
+    const shown = await runCli(["config", "show", "--json"], {}, dir);
+    expect(shown.stderr).toBe("");
+    const config = JSON.parse(shown.stdout);
+    expect(config.team.timeZone).toBe("Asia/Seoul");
+    expect(config.targets.mysql.label).toBe("mysql://monitor@127.0.0.1:3306/game");
+    const again = await runCli(["init"], {}, dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe("gameops: gameops.yaml exists already; pass --force to overwrite it\n");
+    expect((await runCli(["init", "--force"], {}, dir)).code).toBe(0);
+  });
+});

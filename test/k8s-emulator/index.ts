@@ -70,7 +70,10 @@ export interface KubernetesEmulator {
   remove(resource: string, namespace: string | undefined, name: string): void;
   appendLogs(seed: PodLogSeed): void;
   setMetrics(mode: MetricsMode): void;
-  /** Answer 403 to a verb (or all verbs) on a resource, e.g. `{ verb: "list", resource: "nodes" }`; returns the undo. */
+  /**
+   * Answer 403 to a verb (or all verbs) on a resource, named as `kubectl api-resources -o name`
+   * does (`nodes`, `deployments.apps`, `pods/log`, `nodes.metrics.k8s.io`); returns the undo.
+   */
   deny(denial: Denial): () => void;
   /** Hold every request unanswered (an API server that accepts and hangs) until turned off. */
   stall(on: boolean): void;

@@ -192,7 +192,7 @@ export class ApiServer {
       : undefined;
     const allowed = sub ? type.subresources.find((s) => s.name === sub)!.verbs : type.verbs;
     if (!verb || !allowed.includes(verb)) throw methodNotAllowed();
-    const denied = this.denials.find((d) => d.resource === (sub ? `${type.resource}/${sub}` : type.resource) && (d.verb === undefined || d.verb === verb) && (d.namespace === undefined || d.namespace === namespace));
+    const denied = this.denials.find((d) => d.resource === (sub ? `${resourceKey(type)}/${sub}` : resourceKey(type)) && (d.verb === undefined || d.verb === verb) && (d.namespace === undefined || d.namespace === namespace));
     if (denied) throw forbidden(type, this.options.user, verb, namespace, name);
     const wantsTable = /as=Table/.test(accept) && type.printer !== undefined;
     const dryRun = params.getAll("dryRun").includes("All");

@@ -171,9 +171,10 @@ describe("kubernetes check", () => {
   });
 
   it("is unknown with the fix when the kubeconfig or its context is wrong", async () => {
-    const missing = await failure(run(context(configFor({ GAMEOPS_KUBECONFIG: "missing/kubeconfig" }))));
+    const path = join(cwd, "missing", "kubeconfig");
+    const missing = await failure(run(context(configFor({ GAMEOPS_KUBECONFIG: path }))));
     expect(missing.status).toBe("unknown");
-    expect(missing.message).toBe(`cannot read kubeconfig ${join(cwd, "missing/kubeconfig")} (ENOENT); point GAMEOPS_KUBECONFIG or targets.kubernetes.kubeconfig at a readable file`);
+    expect(missing.message).toBe(`cannot read kubeconfig ${path} (ENOENT); point GAMEOPS_KUBECONFIG or targets.kubernetes.kubeconfig at a readable file`);
     const context_ = await failure(run(context(configFor({ GAMEOPS_K8S_CONTEXT: "prod" }))));
     expect(context_.message).toBe(`context "prod" is not in ${emulator.kubeconfigPath}; it has: emulator`);
   });

@@ -48,7 +48,7 @@ thresholds:
     newSlowQueries: { warning: 1, critical: 100 }   # Slow_queries since the previous run
   redis:
     memoryPct: { warning: 80, critical: 95 }
-    latencyP99Ms: { warning: 5, critical: 50 }
+    latencyP99Ms: { warning: 10, critical: 50 }
     latencySamples: 100      # PINGs per check…
     latencyBudget: 2s        # …but never longer than this
   disk:
