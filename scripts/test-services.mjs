@@ -29,6 +29,10 @@ const packages = [
   { name: "prometheus-alertmanager", program: "/usr/bin/prometheus-alertmanager" },
   { name: "chromium", program: "/usr/bin/chromium" },
   { name: "zstd", program: "/usr/bin/zstd" },
+  // The Kubernetes emulation is kept honest by driving it with the real kubectl; any kubectl on
+  // PATH will do, Debian's package when there is none. openssl makes the emulator's certificate.
+  { name: "kubernetes-client", program: "kubectl" },
+  { name: "openssl", program: "/usr/bin/openssl" },
 ];
 
 const [mariadb, redis, postgres] = sharedServers;

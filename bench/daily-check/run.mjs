@@ -330,8 +330,10 @@ function packagesOf(files) {
 }
 
 /**
- * Where one full `gameops check` spends its time: a V8 CPU profile grouped by package, and what
- * importing each dependency alone costs on top of a bare Node start (median of 5).
+ * Where one full `gameops check` spends its time: a V8 CPU profile where each sample counts for
+ * the nearest frame of the project or of a package (so Node's module loader working for mysql2
+ * counts for mysql2 when mysql2's code is on the stack), and what importing each direct
+ * dependency alone costs on top of a Node start whose ESM loader already ran (median of 5).
  */
 async function profileOnce(t, packages) {
   const dir = join(t.work, "cpu-profile");
@@ -339,39 +341,41 @@ async function profileOnce(t, packages) {
   const [file] = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
   const cpu = JSON.parse(await readFile(join(dir, file), "utf8"));
   const nodes = new Map(cpu.nodes.map((n) => [n.id, n]));
-  const self = {};
+  const parent = new Map();
+  for (const n of cpu.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const spent = {};
   cpu.samples.forEach((id, i) => {
-    const bucket = profileBucket(nodes.get(id).callFrame);
-    self[bucket] = (self[bucket] ?? 0) + (cpu.timeDeltas[i] ?? 0) / 1000;
+    const bucket = profileBucket(id, nodes, parent);
+    spent[bucket] = (spent[bucket] ?? 0) + (cpu.timeDeltas[i] ?? 0) / 1000;
   });
-  const bySelf = Object.entries(self).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([bucket, msSelf]) => ({ bucket, ms: round(msSelf) }));
+  const byBucket = Object.entries(spent).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([bucket, msSpent]) => ({ bucket, ms: round(msSpent) }));
 
-  const bare = [];
-  const imports = Object.fromEntries(Object.keys(packages).filter((p) => p !== "gameops" && p !== "other").map((p) => [p, []]));
+  const direct = Object.keys(JSON.parse(await readFile(join(repo, "package.json"), "utf8")).dependencies ?? {});
+  const importable = direct.filter((name) => packages[name]);
+  const importCmd = (name) => `await import("data:text/javascript,"); await import(${JSON.stringify(name)})`;
+  const floor = [];
+  const imports = Object.fromEntries(importable.map((name) => [name, []]));
   for (let i = 0; i < 5; i++) {
-    bare.push((await timed(process.execPath, ["--input-type=module", "-e", ""], { env: process.env, cwd: repo })).ms);
-    for (const name of Object.keys(imports)) {
-      const run = await timed(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(name)})`], { env: process.env, cwd: repo });
-      // Some dependencies (picomatch, denque…) are internal to others and not importable from here.
-      imports[name].push(run.code === 0 ? run.ms : NaN);
-    }
+    floor.push((await timed(process.execPath, ["--input-type=module", "-e", 'await import("data:text/javascript,")'], { env: process.env, cwd: repo })).ms);
+    for (const name of importable) imports[name].push((await timed(process.execPath, ["--input-type=module", "-e", importCmd(name)], { env: process.env, cwd: repo })).ms);
   }
-  const bareMs = median(bare);
-  const importCost = Object.entries(imports)
-    .map(([name, runs]) => ({ name, files: packages[name], ms: runs.some(Number.isNaN) ? null : round(median(runs) - bareMs) }))
-    .sort((a, b) => (b.ms ?? -1) - (a.ms ?? -1));
-  return { profileMs: round((cpu.endTime - cpu.startTime) / 1000), bySelf, bareNodeEsmMs: round(bareMs), importCost, ...(args.keep ? { file: join(dir, file) } : {}) };
+  const floorMs = median(floor);
+  const importCost = importable
+    .map((name) => ({ name, files: packages[name], ms: round(median(imports[name]) - floorMs) }))
+    .sort((a, b) => b.ms - a.ms);
+  return { profileMs: round((cpu.endTime - cpu.startTime) / 1000), byBucket, nodeStartMs: round(floorMs), importCost, ...(args.keep ? { file: join(dir, file) } : {}) };
 }
 
-function profileBucket(frame) {
-  const url = frame.url;
-  if (!url) return frame.functionName || "(native)";
-  const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (m) return m[1];
-  if (url.includes(`${cliRoot}/dist/`)) return `dist/${url.split(`${cliRoot}/dist/`)[1]}`;
-  if (url.startsWith("node:internal/modules")) return "node:internal/modules (loading modules)";
-  if (url.startsWith("node:")) return "node (other internals)";
-  return url;
+function profileBucket(id, nodes, parent) {
+  const own = nodes.get(id).callFrame.functionName;
+  if (own === "(idle)" || own === "(garbage collector)" || own === "(program)") return own;
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const url = nodes.get(at).callFrame.url;
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (m) return m[1];
+    if (url.includes(`${cliRoot}/dist/`)) return `dist/${url.split(`${cliRoot}/dist/`)[1]}`;
+  }
+  return "Node itself (start-up, ESM loader)";
 }
 
 function summarize({ rounds, same, measured, startup, modules, profile, loadStart, loadEnd }) {
@@ -477,10 +481,10 @@ function printReport(r) {
   if (r.profile) {
     const p = r.profile;
     line();
-    line(`CPU profile of one full run (${ms(p.profileMs)}), self time by package:`);
-    for (const b of p.bySelf) line(`  ${ms(b.ms).padStart(8)}  ${b.bucket}`);
-    line(`Import cost alone, over a bare ESM Node start (${ms(p.bareNodeEsmMs)}), median of 5:`);
-    for (const c of p.importCost) line(`  ${(c.ms === null ? "n/a" : ms(c.ms)).padStart(8)}  ${c.name} (${c.files} files)`);
+    line(`CPU profile of one full run (${ms(p.profileMs)}), time by the nearest project file or package on the stack:`);
+    for (const b of p.byBucket) line(`  ${ms(b.ms).padStart(8)}  ${b.bucket}`);
+    line(`Import cost of each direct dependency alone, over a Node start with its ESM loader up (${ms(p.nodeStartMs)}), median of 5:`);
+    line(`  ${p.importCost.map((c) => `${c.name} ${ms(c.ms)} (${c.files} files)`).join(" · ")}`);
     if (p.file) line(`  profile: ${p.file}`);
   }
   line();

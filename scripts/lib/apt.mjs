@@ -1,4 +1,5 @@
 import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { runOrFail } from "./command.mjs";
 
 const POLICY = "/usr/sbin/policy-rc.d";
@@ -12,7 +13,7 @@ const POLICY = "/usr/sbin/policy-rc.d";
  * systemd. An existing policy-rc.d is the administrator's and is left alone.
  */
 export async function ensurePackages(packages) {
-  const missing = packages.filter((p) => !existsSync(p.program));
+  const missing = packages.filter((p) => !present(p.program));
   const already = packages.filter((p) => !missing.includes(p)).map((p) => p.name);
   if (missing.length === 0) return `already installed: ${already.join(" ")}`;
   const names = missing.map((p) => p.name);
@@ -30,9 +31,15 @@ export async function ensurePackages(packages) {
   } finally {
     if (ownPolicy) unlinkSync(POLICY);
   }
-  const stillMissing = missing.filter((p) => !existsSync(p.program));
+  const stillMissing = missing.filter((p) => !present(p.program));
   if (stillMissing.length > 0) {
     throw new Error(`apt-get installed ${names.join(" ")} but ${stillMissing.map((p) => p.program).join(", ")} is still missing`);
   }
   return `installed: ${names.join(" ")}${already.length > 0 ? `; already installed: ${already.join(" ")}` : ""}`;
+}
+
+/** An absolute program path exists, or a bare name is found on PATH. */
+function present(program) {
+  if (program.includes("/")) return existsSync(program);
+  return (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, program)));
 }

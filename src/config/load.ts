@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
@@ -94,6 +95,12 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
     store: file.store.url ? { url: new Secret(file.store.url) } : {},
     targets: { ...otherTargets },
   };
+  const kubeconfig = otherTargets.kubernetes?.kubeconfig;
+  if (kubeconfig !== undefined) {
+    // Relative to the file that names it; `~/` is the user's home, as kubectl reads it.
+    const from = origins.has("targets.kubernetes.kubeconfig") ? options.cwd : baseDir;
+    config.targets.kubernetes!.kubeconfig = kubeconfig.startsWith("~/") ? resolve(homedir(), kubeconfig.slice(2)) : resolve(from, kubeconfig);
+  }
   if (mysql) {
     const url = new URL(mysql.url);
     const user = decodeURIComponent(url.username) || "root";

@@ -4,10 +4,8 @@
  * fields a test cares about as parameters.
  */
 import { createHash } from "node:crypto";
+import { timestamp, type KubeObject } from "./store.js";
 
-type Obj = any;
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const containerId = (seed: string) => `containerd://${createHash("sha256").update(seed).digest("hex")}`;
 const imageId = (image: string) => `docker.io/library/${image.split(":")[0]}@sha256:${createHash("sha256").update(image).digest("hex")}`;
 
@@ -25,15 +23,15 @@ export interface NodeOptions {
   createdAt?: Date;
 }
 
-export function node(name: string, o: NodeOptions = {}): Obj {
+export function node(name: string, o: NodeOptions = {}): KubeObject {
   const created = o.createdAt ?? new Date(Date.now() - 30 * 86_400_000);
   const cpu = o.cpu ?? "4";
   const memory = o.memory ?? "16Gi";
-  const transition = iso(created);
+  const transition = timestamp(created);
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
-    lastHeartbeatTime: iso(new Date()),
+    lastHeartbeatTime: timestamp(new Date()),
     lastTransitionTime: transition,
     reason,
     message,
@@ -43,7 +41,7 @@ export function node(name: string, o: NodeOptions = {}): Obj {
     kind: "Node",
     metadata: {
       name,
-      creationTimestamp: iso(created),
+      creationTimestamp: timestamp(created),
       labels: {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
@@ -55,7 +53,7 @@ export function node(name: string, o: NodeOptions = {}): Obj {
       },
       annotations: { "node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true" },
     },
-    spec: { podCIDR: "10.244.0.0/24", podCIDRs: ["10.244.0.0/24"], ...(o.unschedulable ? { unschedulable: true, taints: [{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule", timeAdded: iso(new Date()) }] } : {}) },
+    spec: { podCIDR: "10.244.0.0/24", podCIDRs: ["10.244.0.0/24"], ...(o.unschedulable ? { unschedulable: true, taints: [{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule", timeAdded: timestamp(new Date()) }] } : {}) },
     status: {
       capacity: { cpu, "ephemeral-storage": "102626232Ki", "hugepages-2Mi": "0", memory, pods: "110" },
       allocatable: {
@@ -124,14 +122,14 @@ export interface PodOptions {
   createdAt?: Date;
   podIP?: string;
   hostIP?: string;
-  ownerReferences?: Obj[];
+  ownerReferences?: KubeObject[];
   /** `status.reason`, e.g. Evicted. */
   reason?: string;
   deleting?: boolean;
 }
 
-export function containerSpec(c: ContainerOptions): Obj {
-  const resources: Obj = {};
+export function containerSpec(c: ContainerOptions): KubeObject {
+  const resources: KubeObject = {};
   if (c.requests) resources.requests = c.requests;
   if (c.limits) resources.limits = c.limits;
   return {
@@ -144,13 +142,13 @@ export function containerSpec(c: ContainerOptions): Obj {
   };
 }
 
-function containerStatus(c: ContainerOptions, podName: string, started: Date, index: number): Obj {
+function containerStatus(c: ContainerOptions, podName: string, started: Date, index: number): KubeObject {
   const state = c.state ?? "running";
   const image = c.image ?? `registry.example.com/${c.name}:1.0.0`;
   const ready = c.ready ?? state === "running";
   const restarts = c.restarts ?? 0;
   const lastEnded = c.lastTerminatedAt ?? (restarts > 0 ? new Date(Date.now() - 60_000) : undefined);
-  const status: Obj = {
+  const status: KubeObject = {
     name: c.name,
     ready,
     restartCount: restarts,
@@ -159,10 +157,10 @@ function containerStatus(c: ContainerOptions, podName: string, started: Date, in
     started: state === "running",
     state:
       state === "running"
-        ? { running: { startedAt: iso(lastEnded && lastEnded > started ? lastEnded : started) } }
+        ? { running: { startedAt: timestamp(lastEnded && lastEnded > started ? lastEnded : started) } }
         : state === "waiting"
           ? { waiting: { reason: c.reason ?? "ContainerCreating", ...(c.reason === "CrashLoopBackOff" ? { message: `back-off 5m0s restarting failed container=${c.name} pod=${podName}` } : {}) } }
-          : { terminated: { exitCode: c.exitCode ?? 0, reason: c.reason ?? ((c.exitCode ?? 0) === 0 ? "Completed" : "Error"), startedAt: iso(started), finishedAt: iso(new Date()), containerID: containerId(`${podName}/${c.name}/t`) } },
+          : { terminated: { exitCode: c.exitCode ?? 0, reason: c.reason ?? ((c.exitCode ?? 0) === 0 ? "Completed" : "Error"), startedAt: timestamp(started), finishedAt: timestamp(new Date()), containerID: containerId(`${podName}/${c.name}/t`) } },
     lastState: {},
   };
   if (state !== "waiting" || restarts > 0) status.containerID = containerId(`${podName}/${c.name}/${restarts}/${index}`);
@@ -171,8 +169,8 @@ function containerStatus(c: ContainerOptions, podName: string, started: Date, in
       terminated: {
         exitCode: c.lastTerminatedReason === "OOMKilled" ? 137 : 1,
         reason: c.lastTerminatedReason ?? "Error",
-        startedAt: iso(new Date(lastEnded.getTime() - 30_000)),
-        finishedAt: iso(lastEnded),
+        startedAt: timestamp(new Date(lastEnded.getTime() - 30_000)),
+        finishedAt: timestamp(lastEnded),
         containerID: containerId(`${podName}/${c.name}/${restarts - 1}`),
       },
     };
@@ -181,15 +179,15 @@ function containerStatus(c: ContainerOptions, podName: string, started: Date, in
 }
 
 /** Pod `status` as the kubelet writes it for the given containers. */
-export function podStatus(name: string, containers: ContainerOptions[], o: Omit<PodOptions, "containers"> & { started: Date }): Obj {
+export function podStatus(name: string, containers: ContainerOptions[], o: Omit<PodOptions, "containers"> & { started: Date }): KubeObject {
   const statuses = containers.map((c, i) => containerStatus(c, name, o.started, i));
   const allTerminated = containers.every((c) => c.state === "terminated");
   const phase =
     o.phase ??
-    (allTerminated ? (containers.every((c) => (c.exitCode ?? 0) === 0) ? "Succeeded" : "Failed") : containers.some((c) => c.state === "waiting" && (c.reason ?? "ContainerCreating") === "ContainerCreating") && statuses.every((s: Obj) => !s.state.running) ? "Pending" : "Running");
-  const containersReady = o.ready ?? statuses.every((s: Obj) => s.ready);
-  const t = iso(o.started);
-  const notReady = statuses.filter((s: Obj) => !s.ready).map((s: Obj) => s.name);
+    (allTerminated ? (containers.every((c) => (c.exitCode ?? 0) === 0) ? "Succeeded" : "Failed") : containers.some((c) => c.state === "waiting" && (c.reason ?? "ContainerCreating") === "ContainerCreating") && statuses.every((s: KubeObject) => !s.state.running) ? "Pending" : "Running");
+  const containersReady = o.ready ?? statuses.every((s: KubeObject) => s.ready);
+  const t = timestamp(o.started);
+  const notReady = statuses.filter((s: KubeObject) => !s.ready).map((s: KubeObject) => s.name);
   const cond = (type: string, ok: boolean, reason?: string) => ({
     type,
     status: ok ? "True" : "False",
@@ -222,7 +220,7 @@ export function podStatus(name: string, containers: ContainerOptions[], o: Omit<
   };
 }
 
-export function pod(name: string, o: PodOptions = {}): Obj {
+export function pod(name: string, o: PodOptions = {}): KubeObject {
   const created = o.createdAt ?? new Date(Date.now() - 2 * 86_400_000);
   const containers = o.containers ?? [{ name: "game-server" }];
   const status = podStatus(name, containers, { ...o, started: created });
@@ -232,11 +230,11 @@ export function pod(name: string, o: PodOptions = {}): Obj {
     metadata: {
       name,
       namespace: o.namespace ?? "default",
-      creationTimestamp: iso(created),
+      creationTimestamp: timestamp(created),
       labels: o.labels ?? {},
       ...(o.annotations ? { annotations: o.annotations } : {}),
       ...(o.ownerReferences ? { ownerReferences: o.ownerReferences } : {}),
-      ...(o.deleting ? { deletionTimestamp: iso(new Date()), deletionGracePeriodSeconds: 30 } : {}),
+      ...(o.deleting ? { deletionTimestamp: timestamp(new Date()), deletionGracePeriodSeconds: 30 } : {}),
     },
     spec: {
       containers: containers.map(containerSpec),
@@ -269,7 +267,7 @@ export interface DeploymentOptions {
   createdAt?: Date;
 }
 
-export function deployment(name: string, o: DeploymentOptions = {}): Obj {
+export function deployment(name: string, o: DeploymentOptions = {}): KubeObject {
   const labels = o.labels ?? { app: name };
   return {
     apiVersion: "apps/v1",
@@ -278,7 +276,7 @@ export function deployment(name: string, o: DeploymentOptions = {}): Obj {
       name,
       namespace: o.namespace ?? "default",
       labels,
-      ...(o.createdAt ? { creationTimestamp: iso(o.createdAt) } : {}),
+      ...(o.createdAt ? { creationTimestamp: timestamp(o.createdAt) } : {}),
     },
     spec: {
       replicas: o.replicas ?? 1,
@@ -301,7 +299,7 @@ export function deployment(name: string, o: DeploymentOptions = {}): Obj {
   };
 }
 
-export function configMap(name: string, data: Record<string, string>, o: { namespace?: string; immutable?: boolean } = {}): Obj {
+export function configMap(name: string, data: Record<string, string>, o: { namespace?: string; immutable?: boolean } = {}): KubeObject {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -312,7 +310,7 @@ export function configMap(name: string, data: Record<string, string>, o: { names
 }
 
 /** Values are plain text here and stored base64-encoded, as `stringData` is by the real server. */
-export function secret(name: string, values: Record<string, string>, o: { namespace?: string; type?: string } = {}): Obj {
+export function secret(name: string, values: Record<string, string>, o: { namespace?: string; type?: string } = {}): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -332,7 +330,7 @@ export interface HpaOptions {
   currentReplicas?: number;
 }
 
-export function horizontalPodAutoscaler(name: string, o: HpaOptions): Obj {
+export function horizontalPodAutoscaler(name: string, o: HpaOptions): KubeObject {
   const replicas = o.currentReplicas ?? o.min ?? 1;
   return {
     apiVersion: "autoscaling/v2",
@@ -351,11 +349,11 @@ export function horizontalPodAutoscaler(name: string, o: HpaOptions): Obj {
         ? {}
         : { currentMetrics: [{ type: "Resource", resource: { name: "cpu", current: { averageValue: "100m", averageUtilization: o.cpuCurrentPct } } }] }),
       conditions: [
-        { type: "AbleToScale", status: "True", lastTransitionTime: iso(new Date()), reason: "ReadyForNewScale", message: "recommended size matches current size" },
+        { type: "AbleToScale", status: "True", lastTransitionTime: timestamp(new Date()), reason: "ReadyForNewScale", message: "recommended size matches current size" },
         {
           type: "ScalingActive",
           status: o.cpuCurrentPct === undefined ? "False" : "True",
-          lastTransitionTime: iso(new Date()),
+          lastTransitionTime: timestamp(new Date()),
           reason: o.cpuCurrentPct === undefined ? "FailedGetResourceMetric" : "ValidMetricFound",
           message: o.cpuCurrentPct === undefined ? "the HPA was unable to compute the replica count" : "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
         },
@@ -365,7 +363,7 @@ export function horizontalPodAutoscaler(name: string, o: HpaOptions): Obj {
 }
 
 /** metrics-server's NodeMetrics: cpu in nanocores ("123456789n"), memory in Ki. */
-export function nodeMetrics(name: string, usage: { cpu: string; memory: string }): Obj {
+export function nodeMetrics(name: string, usage: { cpu: string; memory: string }): KubeObject {
   return {
     apiVersion: "metrics.k8s.io/v1beta1",
     kind: "NodeMetrics",
@@ -375,7 +373,7 @@ export function nodeMetrics(name: string, usage: { cpu: string; memory: string }
   };
 }
 
-export function podMetrics(name: string, o: { namespace?: string; labels?: Record<string, string>; containers: { name: string; cpu: string; memory: string }[] }): Obj {
+export function podMetrics(name: string, o: { namespace?: string; labels?: Record<string, string>; containers: { name: string; cpu: string; memory: string }[] }): KubeObject {
   return {
     apiVersion: "metrics.k8s.io/v1beta1",
     kind: "PodMetrics",
@@ -387,10 +385,10 @@ export function podMetrics(name: string, o: { namespace?: string; labels?: Recor
 
 /** A core/v1 Event about an object, as the kubelet or a controller records it. */
 export function event(
-  about: Obj,
+  about: KubeObject,
   o: { reason: string; message: string; type?: "Normal" | "Warning"; count?: number; at?: Date; component?: string },
-): Obj {
-  const at = iso(o.at ?? new Date());
+): KubeObject {
+  const at = timestamp(o.at ?? new Date());
   return {
     apiVersion: "v1",
     kind: "Event",

@@ -1,15 +1,12 @@
 import { podStatus, type ContainerOptions } from "./builders.js";
-import { findType } from "./resources.js";
-import { deepEqual, randomSuffix, type ObjectStore, type StoredEvent } from "./store.js";
-
-type Obj = any;
+import { findType, type ResourceType } from "./resources.js";
+import { deepEqual, randomSuffix, timestamp, type KubeObject, type ObjectStore, type StoredEvent } from "./store.js";
 
 const deployments = findType("apps", "v1", "deployments")!;
 const replicaSets = findType("apps", "v1", "replicasets")!;
 const pods = findType("", "v1", "pods")!;
 const nodes = findType("", "v1", "nodes")!;
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** k8s.io/kubernetes/pkg/controller.ComputeHash: fnv-32a, digits mapped by rand.SafeEncodeString. */
 export function templateHash(template: unknown): string {
@@ -29,6 +26,8 @@ export function templateHash(template: unknown): string {
  * dance, enough for `kubectl rollout status` to watch a real transition.
  */
 export class DeploymentController {
+  /** Failures inside a timer would crash the test process; they are kept here instead. */
+  readonly errors: Error[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private acting = false;
   private podCounter = 10;
@@ -95,9 +94,6 @@ export class DeploymentController {
     );
   }
 
-  /** Failures inside a timer would crash the test process; they are kept for `errors` instead. */
-  readonly errors: Error[] = [];
-
   private act(work: () => void) {
     this.acting = true;
     try {
@@ -109,19 +105,19 @@ export class DeploymentController {
     }
   }
 
-  private owningDeployment(pod: Obj): string | undefined {
-    const rsRef = (pod.metadata.ownerReferences ?? []).find((r: Obj) => r.kind === "ReplicaSet" && r.controller);
+  private owningDeployment(pod: KubeObject): string | undefined {
+    const rsRef = (pod.metadata.ownerReferences ?? []).find((r: KubeObject) => r.kind === "ReplicaSet" && r.controller);
     if (!rsRef) return undefined;
     const rs = this.store.get(replicaSets, pod.metadata.namespace, rsRef.name);
-    return (rs?.metadata.ownerReferences ?? []).find((r: Obj) => r.kind === "Deployment" && r.controller)?.name;
+    return (rs?.metadata.ownerReferences ?? []).find((r: KubeObject) => r.kind === "Deployment" && r.controller)?.name;
   }
 
-  private ownedBy(type: typeof pods, namespace: string, owner: Obj): Obj[] {
-    return this.store.list(type, namespace).filter((o) => (o.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid));
+  private ownedBy(type: ResourceType, namespace: string, owner: KubeObject): KubeObject[] {
+    return this.store.list(type, namespace).filter((o) => (o.metadata.ownerReferences ?? []).some((r: KubeObject) => r.uid === owner.metadata.uid));
   }
 
   /** Background cascading deletion, as the garbage collector does. */
-  private collectGarbage(deployment: Obj) {
+  private collectGarbage(deployment: KubeObject) {
     this.act(() => {
       for (const rs of this.ownedBy(replicaSets, deployment.metadata.namespace, deployment)) {
         for (const p of this.ownedBy(pods, rs.metadata.namespace, rs)) this.store.delete(pods, p.metadata.namespace, p.metadata.name);
@@ -168,7 +164,7 @@ export class DeploymentController {
     this.writeDeploymentStatus(d, current, phase);
   }
 
-  private syncPods(rs: Obj) {
+  private syncPods(rs: KubeObject) {
     const owned = this.ownedBy(pods, rs.metadata.namespace, rs).filter((p) => !p.metadata.deletionTimestamp);
     const want: number = rs.spec.replicas ?? 0;
     for (const extra of owned.slice(want)) this.store.delete(pods, extra.metadata.namespace, extra.metadata.name);
@@ -182,14 +178,14 @@ export class DeploymentController {
     });
   }
 
-  private newPod(rs: Obj): Obj {
-    const ready = this.store.list(nodes).filter((n) => n.status?.conditions?.some((c: Obj) => c.type === "Ready" && c.status === "True"));
+  private newPod(rs: KubeObject): KubeObject {
+    const ready = this.store.list(nodes).filter((n) => n.status?.conditions?.some((c: KubeObject) => c.type === "Ready" && c.status === "True"));
     const n = ready.length > 0 ? ready[this.podCounter % ready.length] : undefined;
     const name = `${rs.metadata.name}-${randomSuffix()}`;
-    const hostIP = n?.status?.addresses?.find((a: Obj) => a.type === "InternalIP")?.address;
+    const hostIP = n?.status?.addresses?.find((a: KubeObject) => a.type === "InternalIP")?.address;
     const podIP = `10.244.${ready.indexOf(n)}.${this.podCounter++ % 250}`;
     const template = rs.spec.template;
-    const containers: ContainerOptions[] = template.spec.containers.map((c: Obj) => ({ name: c.name, image: c.image }));
+    const containers: ContainerOptions[] = template.spec.containers.map((c: KubeObject) => ({ name: c.name, image: c.image }));
     return {
       metadata: {
         name,
@@ -204,19 +200,19 @@ export class DeploymentController {
     };
   }
 
-  private writeDeploymentStatus(d: Obj, newRs: Obj, phase: "progress" | "complete") {
+  private writeDeploymentStatus(d: KubeObject, newRs: KubeObject, phase: "progress" | "complete") {
     const all = this.ownedBy(replicaSets, d.metadata.namespace, d).flatMap((rs) => this.ownedBy(pods, d.metadata.namespace, rs).map((p) => ({ p, rs })));
     const updated = all.filter(({ rs }) => rs.metadata.uid === newRs.metadata.uid).length;
     const ready = all.filter(({ p }) => isReady(p)).length;
     const desired: number = d.spec.replicas ?? 1;
-    const now = iso(this.now());
-    const previous: Obj[] = d.status?.conditions ?? [];
+    const now = timestamp(this.now());
+    const previous: KubeObject[] = d.status?.conditions ?? [];
     const condition = (type: string, status: string, reason: string, message: string) => {
       const old = previous.find((c) => c.type === type);
       return { type, status, lastUpdateTime: now, lastTransitionTime: old?.status === status ? old.lastTransitionTime : now, reason, message };
     };
     const done = phase === "complete" && updated === desired && all.length === desired;
-    const status: Obj = {
+    const status: KubeObject = {
       observedGeneration: d.metadata.generation,
       replicas: all.length,
       updatedReplicas: updated,
@@ -237,4 +233,4 @@ export class DeploymentController {
   }
 }
 
-const isReady = (p: Obj) => (p.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
+const isReady = (p: KubeObject) => (p.status?.conditions ?? []).some((c: KubeObject) => c.type === "Ready" && c.status === "True");

@@ -1,6 +1,5 @@
 import { badRequest, invalidValue, invalid, type FieldError } from "./status.js";
-
-type Obj = any;
+import type { KubeObject } from "./store.js";
 
 export interface LogLine {
   time: Date;
@@ -78,9 +77,9 @@ export class LogStore {
   }
 
   /** The container whose log is asked for, or the apiserver's 400 when it cannot tell. */
-  static pickContainer(pod: Obj, wanted: string | undefined): string {
-    const names: string[] = (pod.spec?.containers ?? []).map((c: Obj) => c.name);
-    const init: string[] = (pod.spec?.initContainers ?? []).map((c: Obj) => c.name);
+  static pickContainer(pod: KubeObject, wanted: string | undefined): string {
+    const names: string[] = (pod.spec?.containers ?? []).map((c: KubeObject) => c.name);
+    const init: string[] = (pod.spec?.initContainers ?? []).map((c: KubeObject) => c.name);
     if (wanted) {
       if (![...names, ...init].includes(wanted)) {
         throw badRequest(`container ${wanted} is not valid for pod ${pod.metadata.name}`);
@@ -94,8 +93,8 @@ export class LogStore {
   }
 
   /** Log text for a query; a container that has not started gives the kubelet's 400. */
-  read(pod: Obj, container: string, q: LogQuery, now: Date): { text: string; follow?: (push: (text: string) => void) => () => void } {
-    const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: Obj) => s.name === container);
+  read(pod: KubeObject, container: string, q: LogQuery, now: Date): { text: string; follow?: (push: (text: string) => void) => () => void } {
+    const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s: KubeObject) => s.name === container);
     const waiting = status?.state?.waiting?.reason;
     if (!q.previous && (waiting === "ContainerCreating" || waiting === "PodInitializing" || (!status && pod.status?.phase === "Pending"))) {
       throw badRequest(`container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${waiting ?? "ContainerCreating"}`);

@@ -5,8 +5,7 @@
  * described; anything else gets the 415 a server without that type would give.
  */
 import { ApiError, badRequest } from "./status.js";
-
-type Obj = any;
+import { timestamp, type KubeObject } from "./store.js";
 
 /** A message's fields: number → [json name, kind]. Maps are repeated {1: key, 2: value} entries. */
 type FieldKind = "string" | "bytes" | "int" | "bool" | "strings" | "stringMap" | "bytesMap" | Schema | { repeated: Schema };
@@ -80,8 +79,8 @@ function* fields(buf: Buffer): Generator<Field> {
   }
 }
 
-function decode(buf: Buffer, schema: Schema): Obj {
-  const out: Obj = {};
+function decode(buf: Buffer, schema: Schema): KubeObject {
+  const out: KubeObject = {};
   for (const f of fields(buf)) {
     const spec = schema[f.number];
     if (!spec) continue;
@@ -100,7 +99,7 @@ function decode(buf: Buffer, schema: Schema): Obj {
     else {
       const inner = decode(bytes, kind);
       if (kind === time) {
-        if (inner.seconds) out[name] = new Date(inner.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        if (inner.seconds) out[name] = timestamp(new Date(inner.seconds * 1000));
       } else if (Object.keys(inner).length > 0) out[name] = inner;
     }
   }
@@ -110,7 +109,7 @@ function decode(buf: Buffer, schema: Schema): Obj {
 export const isProtobuf = (contentType: string | undefined) => (contentType ?? "").split(";")[0]!.trim() === "application/vnd.kubernetes.protobuf";
 
 /** The JSON object a protobuf request body (runtime.Unknown envelope) carries. */
-export function decodeProtobufObject(body: Buffer): Obj {
+export function decodeProtobufObject(body: Buffer): KubeObject {
   if (body.length < 4 || !body.subarray(0, 4).equals(magic)) throw badRequest("provided object is not a protobuf-encoded Kubernetes object");
   const envelope = decode(body.subarray(4), {
     1: ["typeMeta", { 1: ["apiVersion", "string"], 2: ["kind", "string"] }],

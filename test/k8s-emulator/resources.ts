@@ -1,7 +1,6 @@
 import { invalidValue, requiredValue, type FieldError } from "./status.js";
 import { printers, type Printer } from "./tables.js";
-
-type Obj = any;
+import type { KubeObject } from "./store.js";
 
 export interface Subresource {
   name: string;
@@ -24,12 +23,12 @@ export interface ResourceType {
   subresources: Subresource[];
   printer?: Printer;
   /** Extra field selectors beyond metadata.name / metadata.namespace. */
-  fields: Record<string, (o: Obj) => string | undefined>;
+  fields: Record<string, (o: KubeObject) => string | undefined>;
   /** metadata.generation is bumped when `spec` changes (workload and autoscaling objects). */
   generation: boolean;
   /** Pods answer DELETE with the object; most resources with a Success Status. */
   deleteReturnsObject: boolean;
-  validate?(object: Obj, old: Obj | undefined): FieldError[];
+  validate?(object: KubeObject, old: KubeObject | undefined): FieldError[];
 }
 
 export const apiVersionOf = (t: { group: string; version: string }) => (t.group ? `${t.group}/${t.version}` : t.version);
@@ -40,7 +39,7 @@ const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const configKey = /^[-._a-zA-Z0-9]+$/;
 
-function validateName(o: Obj, label = false): FieldError[] {
+function validateName(o: KubeObject, label = false): FieldError[] {
   const name: unknown = o.metadata?.name;
   if (typeof name !== "string" || name === "") return [requiredValue("metadata.name", "name or generateName is required")];
   if (label) {
@@ -67,7 +66,7 @@ function validateName(o: Obj, label = false): FieldError[] {
   return [];
 }
 
-function validateKeys(field: string, data: Obj): FieldError[] {
+function validateKeys(field: string, data: KubeObject): FieldError[] {
   return Object.keys(data ?? {})
     .filter((k) => !configKey.test(k))
     .map((k) =>
@@ -79,7 +78,7 @@ function validateKeys(field: string, data: Obj): FieldError[] {
     );
 }
 
-function validateImmutableData(o: Obj, old: Obj | undefined): FieldError[] {
+function validateImmutableData(o: KubeObject, old: KubeObject | undefined): FieldError[] {
   if (!old?.immutable) return [];
   const errors: FieldError[] = [];
   if (!o.immutable) errors.push({ field: "immutable", reason: "FieldValueForbidden", message: "Forbidden: field is immutable when `immutable` is set" });
@@ -96,7 +95,7 @@ const nonNegative = (field: string, value: unknown): FieldError[] =>
     ? [invalidValue(field, value, "must be greater than or equal to 0")]
     : [];
 
-function validateWorkload(o: Obj, old: Obj | undefined): FieldError[] {
+function validateWorkload(o: KubeObject, old: KubeObject | undefined): FieldError[] {
   const errors = [...validateName(o), ...nonNegative("spec.replicas", o.spec?.replicas)];
   const selector = o.spec?.selector?.matchLabels;
   const labels = o.spec?.template?.metadata?.labels ?? {};
@@ -111,7 +110,7 @@ function validateWorkload(o: Obj, old: Obj | undefined): FieldError[] {
   return errors;
 }
 
-const podFields: Record<string, (o: Obj) => string | undefined> = {
+const podFields: Record<string, (o: KubeObject) => string | undefined> = {
   "spec.nodeName": (o) => o.spec?.nodeName,
   "spec.restartPolicy": (o) => o.spec?.restartPolicy,
   "spec.schedulerName": (o) => o.spec?.schedulerName,
@@ -286,7 +285,7 @@ export function findType(group: string, version: string, resource: string): Reso
 }
 
 /** The type of an object given to the seed helpers, by its apiVersion and kind. */
-export function typeOfObject(object: Obj): ResourceType {
+export function typeOfObject(object: KubeObject): ResourceType {
   const found = resourceTypes.find((t) => apiVersionOf(t) === object?.apiVersion && t.kind === object?.kind);
   if (!found) throw new Error(`the emulator does not serve ${object?.apiVersion} ${object?.kind}`);
   return found;

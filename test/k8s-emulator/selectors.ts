@@ -1,4 +1,5 @@
 import { badRequest } from "./status.js";
+import type { KubeObject } from "./store.js";
 
 type Labels = Record<string, string> | undefined;
 
@@ -89,10 +90,10 @@ function matches(r: Requirement, labels: Record<string, string>): boolean {
   }
 }
 
-export type FieldSelector = (object: Record<string, unknown>) => boolean;
+export type FieldSelector = (object: KubeObject) => boolean;
 
 /** `metadata.name=x,status.phase!=Running`; only the fields the resource declares (the real server says which). */
-export function parseFieldSelector(text: string | null | undefined, supported: Record<string, (o: any) => string | undefined>): FieldSelector {
+export function parseFieldSelector(text: string | null | undefined, supported: Record<string, (o: KubeObject) => string | undefined>): FieldSelector {
   const terms = (text ?? "")
     .split(",")
     .map((t) => t.trim())

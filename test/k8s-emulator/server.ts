@@ -20,10 +20,8 @@ import {
   unauthorized,
   unsupportedPatch,
 } from "./status.js";
-import { ObjectStore, type StoredEvent } from "./store.js";
+import { ObjectStore, timestamp, type KubeObject, type StoredEvent } from "./store.js";
 import { table } from "./tables.js";
-
-type Obj = any;
 
 /** How metrics.k8s.io answers: served, not installed (404, not in discovery), or installed but down (503). */
 export type MetricsMode = "available" | "absent" | "unavailable";
@@ -136,6 +134,13 @@ export class ApiServer {
     const decodeObject = () => (isProtobuf(contentType) ? decodeProtobufObject(raw) : parseJson(body));
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (!publicPaths.has(path) && req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
+    // An empty OpenAPI v2 document (zero bytes is a valid protobuf Document): kubectl needs one to
+    // validate `create -f`/`apply -f`, and finding no schema for a kind it skips client-side checks.
+    if (path === "/openapi/v2") {
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": 0 });
+      return res.end();
+    }
+    if (path.startsWith("/openapi/")) return sendText(res, 404, "404 page not found");
     const accept = req.headers.accept ?? "";
     if (accept && !/application\/json|\*\/\*|application\/\*/.test(accept)) throw notAcceptable();
 
@@ -306,11 +311,11 @@ export class ApiServer {
     return { kind: "APIResourceList", ...(group ? { apiVersion: "v1" } : {}), groupVersion: group ? `${group}/${version}` : version, resources };
   }
 
-  private select(type: ResourceType, namespace: string | undefined, params: URLSearchParams): Obj[] {
+  private select(type: ResourceType, namespace: string | undefined, params: URLSearchParams): KubeObject[] {
     const labels = parseLabelSelector(params.get("labelSelector"));
     const fields = parseFieldSelector(params.get("fieldSelector"), {
       "metadata.name": (o) => o.metadata?.name,
-      ...(type.namespaced ? { "metadata.namespace": (o: Obj) => o.metadata?.namespace } : {}),
+      ...(type.namespaced ? { "metadata.namespace": (o: KubeObject) => o.metadata?.namespace } : {}),
       ...type.fields,
     });
     return this.store.list(type, namespace).filter((o) => labels(o.metadata.labels) && fields(o));
@@ -318,7 +323,7 @@ export class ApiServer {
 
   private list(res: ServerResponse, type: ResourceType, namespace: string | undefined, params: URLSearchParams, wantsTable: boolean) {
     let items = this.select(type, namespace, params);
-    const listMeta: Obj = { resourceVersion: String(this.store.currentRevision) };
+    const listMeta: KubeObject = { resourceVersion: String(this.store.currentRevision) };
     const limit = Number(params.get("limit") ?? 0);
     const token = params.get("continue");
     let start = 0;
@@ -342,14 +347,14 @@ export class ApiServer {
     const labels = parseLabelSelector(params.get("labelSelector"));
     const fields = parseFieldSelector(params.get("fieldSelector"), {
       "metadata.name": (o) => o.metadata?.name,
-      ...(type.namespaced ? { "metadata.namespace": (o: Obj) => o.metadata?.namespace } : {}),
+      ...(type.namespaced ? { "metadata.namespace": (o: KubeObject) => o.metadata?.namespace } : {}),
       ...type.fields,
     });
-    const matches = (o: Obj | undefined) =>
+    const matches = (o: KubeObject | undefined) =>
       o !== undefined && (namespace === undefined || o.metadata.namespace === namespace) && labels(o.metadata.labels) && fields(o);
     const includeObject = params.get("includeObject") ?? "Metadata";
     let first = true;
-    const present = (o: Obj) => {
+    const present = (o: KubeObject) => {
       if (!wantsTable) return o;
       const t = table(type.printer!, [o], { resourceVersion: o.metadata.resourceVersion }, includeObject, this.options.now(), first);
       first = false;
@@ -361,7 +366,7 @@ export class ApiServer {
       "Cache-Control": "no-cache, private",
     });
     res.flushHeaders();
-    const sendEvent = (kind: string, o: Obj) => res.write(`${JSON.stringify({ type: kind, object: present(o) })}\n`);
+    const sendEvent = (kind: string, o: KubeObject) => res.write(`${JSON.stringify({ type: kind, object: present(o) })}\n`);
     const onEvent = (e: StoredEvent) => {
       if (e.resource !== resourceKey(type)) return;
       const now = e.type !== "DELETED" && matches(e.object);
@@ -414,7 +419,7 @@ export class ApiServer {
   }
 
   /** `{deployments,replicasets}/{name}/scale`: an autoscaling/v1 Scale view of spec.replicas. */
-  private scale(res: ServerResponse, type: ResourceType, namespace: string, name: string, verb: string, body: string | Obj, contentType: string, dryRun: boolean) {
+  private scale(res: ServerResponse, type: ResourceType, namespace: string, name: string, verb: string, body: string | KubeObject, contentType: string, dryRun: boolean) {
     const current = this.store.mustGet(type, namespace, name);
     const view = scaleOf(current);
     if (verb === "get") return send(res, 200, view);
@@ -432,10 +437,10 @@ export class ApiServer {
   }
 
   private metricsRead(res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string | undefined, params: URLSearchParams) {
-    const now = this.options.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = timestamp(this.options.now());
     // metrics-server answers for objects that exist, with their current labels, stamped "now".
     const source = type.resource === "pods" ? podType : nodeType;
-    const present = (m: Obj, o: Obj) => ({
+    const present = (m: KubeObject, o: KubeObject) => ({
       ...m,
       metadata: { name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}), creationTimestamp: now, labels: o.metadata.labels ?? {} },
       timestamp: now,
@@ -454,7 +459,7 @@ export class ApiServer {
   }
 }
 
-function scaleOf(o: Obj): Obj {
+function scaleOf(o: KubeObject): KubeObject {
   const selector = Object.entries<string>(o.spec?.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
@@ -473,9 +478,9 @@ function scaleOf(o: Obj): Obj {
   };
 }
 
-function applyPatch(current: Obj, body: string, contentType: string): Obj {
+function applyPatch(current: KubeObject, body: string, contentType: string): KubeObject {
   const media = contentType.split(";")[0]!.trim();
-  let patch: Obj;
+  let patch: KubeObject;
   try {
     patch = JSON.parse(body);
   } catch (error) {
@@ -497,14 +502,14 @@ function applyPatch(current: Obj, body: string, contentType: string): Obj {
  * What the registry strategies do on create: a new pod is Pending until a kubelet runs it (none
  * does here), a new workload has no status until its controller writes one.
  */
-function prepareForCreate(type: ResourceType, o: Obj): Obj {
+function prepareForCreate(type: ResourceType, o: KubeObject): KubeObject {
   if (type.kind === "Pod") o.status = { phase: "Pending", qosClass: "BestEffort" };
   else if (type.generation) delete o.status;
   return o;
 }
 
 /** Secrets: `stringData` is write-only, folded into base64 `data` as the real server does. */
-function normalize(type: ResourceType, o: Obj): Obj {
+function normalize(type: ResourceType, o: KubeObject): KubeObject {
   if (type.kind === "Secret") {
     o.type ??= "Opaque";
     if (o.stringData) {
@@ -516,7 +521,7 @@ function normalize(type: ResourceType, o: Obj): Obj {
   return o;
 }
 
-function checkTypeMeta(type: { group: string; version: string; kind: string }, o: Obj) {
+function checkTypeMeta(type: { group: string; version: string; kind: string }, o: KubeObject) {
   if (typeof o !== "object" || o === null || Array.isArray(o)) throw badRequest("Object 'Kind' is missing in the request body");
   const expected = apiVersionOf(type);
   if (o.apiVersion !== undefined && o.apiVersion !== expected) {
@@ -525,7 +530,7 @@ function checkTypeMeta(type: { group: string; version: string; kind: string }, o
   if (o.kind !== undefined && o.kind !== type.kind) throw badRequest(`the kind in the data (${o.kind}) does not match the expected kind (${type.kind})`);
 }
 
-function parseJson(body: string): Obj {
+function parseJson(body: string): KubeObject {
   try {
     return JSON.parse(body);
   } catch (error) {
@@ -533,7 +538,7 @@ function parseJson(body: string): Obj {
   }
 }
 
-const stripTypeMeta = ({ kind: _k, apiVersion: _a, ...rest }: Obj) => rest;
+const stripTypeMeta = ({ kind: _k, apiVersion: _a, ...rest }: KubeObject) => rest;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

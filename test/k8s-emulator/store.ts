@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import { apiVersionOf, resourceKey, type ResourceType } from "./resources.js";
 import { alreadyExists, conflict, invalid, notFound } from "./status.js";
 
-type Obj = any;
+/**
+ * A Kubernetes object as JSON. The emulator treats every kind generically, as the apiserver's
+ * unstructured paths do, so objects stay untyped here.
+ */
+export type KubeObject = any;
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -10,14 +14,15 @@ export interface StoredEvent {
   resourceVersion: number;
   type: EventType;
   resource: string;
-  object: Obj;
+  object: KubeObject;
   /** The object before the change, so filtered watches can tell "left the selection" apart. */
-  previous?: Obj;
+  previous?: KubeObject;
 }
 
 export type Listener = (event: StoredEvent) => void;
 
-const timestamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+/** RFC 3339 to the second, as metadata timestamps are written. */
+export const timestamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /**
  * The objects, one etcd-like revision counter shared by every resource, and the history of
@@ -25,7 +30,7 @@ const timestamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
  */
 export class ObjectStore {
   private revision = 1;
-  private readonly objects = new Map<string, Map<string, Obj>>();
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly history: StoredEvent[] = [];
   private readonly listeners = new Set<Listener>();
 
@@ -35,7 +40,7 @@ export class ObjectStore {
     return this.revision;
   }
 
-  private bucket(type: ResourceType): Map<string, Obj> {
+  private bucket(type: ResourceType): Map<string, KubeObject> {
     const key = resourceKey(type);
     let bucket = this.objects.get(key);
     if (!bucket) this.objects.set(key, (bucket = new Map()));
@@ -46,26 +51,26 @@ export class ObjectStore {
     return `${namespace ?? ""}/${name}`;
   }
 
-  get(type: ResourceType, namespace: string | undefined, name: string): Obj | undefined {
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
     const found = this.bucket(type).get(ObjectStore.id(type.namespaced ? namespace : undefined, name));
     return found === undefined ? undefined : structuredClone(found);
   }
 
-  mustGet(type: ResourceType, namespace: string | undefined, name: string): Obj {
+  mustGet(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const found = this.get(type, namespace, name);
     if (!found) throw notFound(type, name);
     return found;
   }
 
   /** Sorted by namespace then name, as etcd keys are. */
-  list(type: ResourceType, namespace?: string): Obj[] {
+  list(type: ResourceType, namespace?: string): KubeObject[] {
     return [...this.bucket(type).values()]
       .filter((o) => !type.namespaced || namespace === undefined || o.metadata.namespace === namespace)
       .sort((a, b) => ObjectStore.id(a.metadata.namespace, a.metadata.name).localeCompare(ObjectStore.id(b.metadata.namespace, b.metadata.name)))
       .map((o) => structuredClone(o));
   }
 
-  create(type: ResourceType, object: Obj, options: { dryRun?: boolean } = {}): Obj {
+  create(type: ResourceType, object: KubeObject, options: { dryRun?: boolean } = {}): KubeObject {
     const o = structuredClone(object);
     o.apiVersion = apiVersionOf(type);
     o.kind = type.kind;
@@ -88,7 +93,7 @@ export class ObjectStore {
    * Replace an object. A resourceVersion in the new object is a precondition (409 when stale);
    * without one the update is unconditional, as the real server allows for these resources.
    */
-  update(type: ResourceType, object: Obj, options: { dryRun?: boolean; withStatus?: boolean } = {}): Obj {
+  update(type: ResourceType, object: KubeObject, options: { dryRun?: boolean; withStatus?: boolean } = {}): KubeObject {
     const current = this.mustGet(type, object.metadata?.namespace, object.metadata?.name);
     const o = structuredClone(object);
     const wanted = o.metadata.resourceVersion;
@@ -111,14 +116,14 @@ export class ObjectStore {
   }
 
   /** Controller-side status write: never bumps generation, never validates. */
-  writeStatus(type: ResourceType, namespace: string | undefined, name: string, status: Obj): Obj | undefined {
+  writeStatus(type: ResourceType, namespace: string | undefined, name: string, status: KubeObject): KubeObject | undefined {
     const current = this.get(type, namespace, name);
     if (!current) return undefined;
     if (deepEqual(current.status, status)) return current;
     return this.commit(type, "MODIFIED", { ...current, status }, current);
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string, options: { dryRun?: boolean } = {}): Obj {
+  delete(type: ResourceType, namespace: string | undefined, name: string, options: { dryRun?: boolean } = {}): KubeObject {
     const current = this.mustGet(type, namespace, name);
     if (options.dryRun) return current;
     this.bucket(type).delete(ObjectStore.id(current.metadata.namespace, name));
@@ -127,7 +132,7 @@ export class ObjectStore {
     return deleted;
   }
 
-  private commit(type: ResourceType, event: EventType, o: Obj, previous: Obj | undefined): Obj {
+  private commit(type: ResourceType, event: EventType, o: KubeObject, previous: KubeObject | undefined): KubeObject {
     o.metadata.resourceVersion = String(++this.revision);
     this.bucket(type).set(ObjectStore.id(o.metadata.namespace, o.metadata.name), structuredClone(o));
     this.record({ resourceVersion: this.revision, type: event, resource: resourceKey(type), object: structuredClone(o), previous });
@@ -163,7 +168,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Obj)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Obj)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual((a as Obj)[k], (b as Obj)[k]));
+  const ka = Object.keys(a).filter((k) => (a as KubeObject)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as KubeObject)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepEqual((a as KubeObject)[k], (b as KubeObject)[k]));
 }

@@ -2,7 +2,7 @@
  * Server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`), with the columns
  * and cell formats of k8s.io/kubernetes/pkg/printers/internalversion for the resources served.
  */
-type Obj = any;
+import type { KubeObject } from "./store.js";
 
 export interface Column {
   name: string;
@@ -14,7 +14,7 @@ export interface Column {
 
 export interface Printer {
   columns: Column[];
-  cells(object: Obj, now: Date): unknown[];
+  cells(object: KubeObject, now: Date): unknown[];
 }
 
 const col = (name: string, type: Column["type"], description: string, priority = 0, format = ""): Column => ({
@@ -47,14 +47,14 @@ export function humanDuration(ms: number): string {
   return `${years}y`;
 }
 
-const age = (o: Obj, now: Date) => {
+const age = (o: KubeObject, now: Date) => {
   const created = o.metadata?.creationTimestamp;
   return created ? humanDuration(now.getTime() - Date.parse(created)) : "<unknown>";
 };
 
 const orNone = (v: unknown) => (v === undefined || v === null || v === "" ? "<none>" : v);
 
-function selectorText(selector: Obj): string {
+function selectorText(selector: KubeObject): string {
   if (!selector) return "<none>";
   const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {
@@ -66,12 +66,12 @@ function selectorText(selector: Obj): string {
   return parts.length > 0 ? parts.join(",") : "<none>";
 }
 
-const containerNames = (spec: Obj) => (spec?.containers ?? []).map((c: Obj) => c.name).join(",");
-const containerImages = (spec: Obj) => (spec?.containers ?? []).map((c: Obj) => c.image).join(",");
+const containerNames = (spec: KubeObject) => (spec?.containers ?? []).map((c: KubeObject) => c.name).join(",");
+const containerImages = (spec: KubeObject) => (spec?.containers ?? []).map((c: KubeObject) => c.image).join(",");
 
 /** printPod: the STATUS column's reason logic, READY n/m, RESTARTS "n (age ago)". */
-function podCells(pod: Obj, now: Date): unknown[] {
-  const statuses: Obj[] = pod.status?.containerStatuses ?? [];
+function podCells(pod: KubeObject, now: Date): unknown[] {
+  const statuses: KubeObject[] = pod.status?.containerStatuses ?? [];
   const total = pod.spec?.containers?.length ?? 0;
   let ready = 0;
   let restarts = 0;
@@ -79,7 +79,7 @@ function podCells(pod: Obj, now: Date): unknown[] {
   let reason: string = pod.status?.reason || pod.status?.phase || "Unknown";
 
   let initializing = false;
-  const initStatuses: Obj[] = pod.status?.initContainerStatuses ?? [];
+  const initStatuses: KubeObject[] = pod.status?.initContainerStatuses ?? [];
   initStatuses.forEach((c, i) => {
     restarts += c.restartCount ?? 0;
     if (c.state?.terminated?.exitCode === 0) return;
@@ -105,7 +105,7 @@ function podCells(pod: Obj, now: Date): unknown[] {
       }
     }
     if (reason === "Completed" && hasRunning) {
-      const podReady = (pod.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
+      const podReady = (pod.status?.conditions ?? []).some((c: KubeObject) => c.type === "Ready" && c.status === "True");
       reason = podReady ? "Running" : "NotReady";
     }
   }
@@ -122,13 +122,13 @@ function podCells(pod: Obj, now: Date): unknown[] {
     orNone(pod.spec?.nodeName),
     orNone(pod.status?.nominatedNodeName),
     pod.spec?.readinessGates?.length
-      ? `${(pod.status?.conditions ?? []).filter((c: Obj) => pod.spec.readinessGates.some((g: Obj) => g.conditionType === c.type) && c.status === "True").length}/${pod.spec.readinessGates.length}`
+      ? `${(pod.status?.conditions ?? []).filter((c: KubeObject) => pod.spec.readinessGates.some((g: KubeObject) => g.conditionType === c.type) && c.status === "True").length}/${pod.spec.readinessGates.length}`
       : "<none>",
   ];
 }
 
-function nodeCells(node: Obj, now: Date): unknown[] {
-  const readyCondition = (node.status?.conditions ?? []).find((c: Obj) => c.type === "Ready");
+function nodeCells(node: KubeObject, now: Date): unknown[] {
+  const readyCondition = (node.status?.conditions ?? []).find((c: KubeObject) => c.type === "Ready");
   const states = [readyCondition?.status === "True" ? "Ready" : readyCondition ? "NotReady" : "Unknown"];
   if (node.spec?.unschedulable) states.push("SchedulingDisabled");
   const roles = new Set<string>();
@@ -136,7 +136,7 @@ function nodeCells(node: Obj, now: Date): unknown[] {
     if (key.startsWith("node-role.kubernetes.io/")) roles.add(key.slice("node-role.kubernetes.io/".length));
     else if (key === "kubernetes.io/role" && value) roles.add(value);
   }
-  const address = (type: string) => (node.status?.addresses ?? []).find((a: Obj) => a.type === type)?.address;
+  const address = (type: string) => (node.status?.addresses ?? []).find((a: KubeObject) => a.type === type)?.address;
   const info = node.status?.nodeInfo ?? {};
   return [
     node.metadata.name,
@@ -152,10 +152,10 @@ function nodeCells(node: Obj, now: Date): unknown[] {
   ];
 }
 
-function hpaTargets(hpa: Obj): string {
-  const metrics: Obj[] = hpa.spec?.metrics ?? [];
+function hpaTargets(hpa: KubeObject): string {
+  const metrics: KubeObject[] = hpa.spec?.metrics ?? [];
   if (metrics.length === 0) return "<none>";
-  const current: Obj[] = hpa.status?.currentMetrics ?? [];
+  const current: KubeObject[] = hpa.status?.currentMetrics ?? [];
   return metrics
     .map((m, i) => {
       if (m.type !== "Resource") return `${m.type}: <unknown>`;
@@ -302,7 +302,7 @@ export const printers: Record<string, Printer> = {
 };
 
 /** A Table of the given objects; `includeObject` as the request asked (Metadata by default). */
-export function table(printer: Printer, objects: Obj[], listMeta: Obj, includeObject: string, now: Date, withColumns = true): Obj {
+export function table(printer: Printer, objects: KubeObject[], listMeta: KubeObject, includeObject: string, now: Date, withColumns = true): KubeObject {
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",

@@ -7,7 +7,8 @@ import { execFile } from "node:child_process";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   configMap,
   deployment,
@@ -316,6 +317,19 @@ describe("kubectl scale and rollout", () => {
     expect(history).toMatch(/1\s+<none>\n2\s+<none>/);
     expect(emulator.controllerErrors).toEqual([]);
   });
+
+  it("replaces a deleted pod of the deployment, and deleting the deployment removes its pods", async () => {
+    const [victim] = (await json(["get", "pods", "-l", "app=game"])).items;
+    expect(await ok(["delete", "pod", victim.metadata.name])).toContain(`pod "${victim.metadata.name}" deleted`);
+    await emulator.idle();
+    const replaced = (await json(["get", "pods", "-l", "app=game"])).items.map((p: any) => p.metadata.name);
+    expect(replaced).toHaveLength(3);
+    expect(replaced).not.toContain(victim.metadata.name);
+
+    expect(await ok(["delete", "deployment", "game"])).toContain('deployment.apps "game" deleted');
+    expect((await json(["get", "replicasets,pods", "-l", "app=game"])).items).toEqual([]);
+    expect(emulator.controllerErrors).toEqual([]);
+  });
 });
 
 describe("kubectl create, patch and delete of config maps and secrets", () => {
@@ -345,6 +359,17 @@ describe("kubectl create, patch and delete of config maps and secrets", () => {
     const badPatch = await kubectl(["patch", "configmap", "game-config", "--type=json", "-p", '[{"op":"remove","path":"/data/nope"}]']);
     expect(badPatch.code).toBe(1);
     expect(badPatch.stderr).toContain("Unable to remove nonexistent key: nope");
+  });
+
+  it("creates and updates a config map from a manifest with create -f and apply -f", async () => {
+    const manifest = join(emulator.cacheDir, "..", "limits.yaml");
+    const write = (value: string) =>
+      writeFileSync(manifest, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: match-limits\ndata:\n  max-players: "${value}"\n`);
+    write("64");
+    expect(await ok(["create", "-f", manifest, "--save-config"])).toContain("configmap/match-limits created");
+    write("128");
+    expect(await ok(["apply", "-f", manifest])).toContain("configmap/match-limits configured");
+    expect((await json(["get", "configmap", "match-limits"])).data).toEqual({ "max-players": "128" });
   });
 
   it("creates a secret (kubectl sends it as protobuf) and stores it base64-encoded", async () => {

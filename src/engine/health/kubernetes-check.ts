@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import { judgeKubernetes, type KubernetesFacts, type Unavailable } from "../../domain/checks/kubernetes.js";
 import type { Status, Verdict } from "../../domain/checks/verdict.js";
 import { KubernetesError, type KubernetesCluster } from "../../integrations/kubernetes/cluster.js";
@@ -11,10 +10,8 @@ export async function run(context: CheckContext): Promise<Verdict> {
   if (!target) throw new CheckFailure("unknown", "not configured: set GAMEOPS_KUBECONFIG and GAMEOPS_K8S_NAMESPACE or targets.kubernetes");
   let cluster: KubernetesCluster;
   try {
-    cluster = openKubernetesCluster(target, {
-      timeoutMs: context.timeoutMs,
-      cwd: context.config.source ? dirname(context.config.source) : process.cwd(),
-    });
+    // The config loader made the kubeconfig path absolute.
+    cluster = openKubernetesCluster(target, { timeoutMs: context.timeoutMs });
   } catch (error) {
     throw failure(error, context);
   }
