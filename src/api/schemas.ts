@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roles } from "../store/store.js";
+import { isTimeZone } from "../domain/time-zone.js";
 
 /** Request and response shapes of the API: validation and the OpenAPI document come from these. */
 
@@ -19,17 +20,7 @@ const text = (max: number) =>
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`);
 
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be an IANA time zone like Asia/Seoul or Europe/Berlin" },
-);
+const timeZone = z.string().refine(isTimeZone, { message: "must be an IANA time zone like Asia/Seoul or Europe/Berlin" });
 
 export const idParams = z.object({ id: z.string().min(1) });
 

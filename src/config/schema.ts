@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { isTimeZone } from "../domain/time-zone.js";
 
 /** `5s`, `15m`, `1h`: a duration string, kept as milliseconds after parsing. */
 export const duration = z
@@ -169,15 +170,6 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type ConfigFile = z.output<typeof configSchema>;
 export type Thresholds = ConfigFile["thresholds"];
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isCron(expr: string): boolean {
   if (expr.trim().split(/\s+/).length !== 5) return false;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "../../domain/time-zone.js";
 import type { Person, Team } from "../../store/store.js";
 import { localActor, printJson, targetFor, withLocalStore, type GlobalOptions } from "../session.js";
 import { renderTable } from "../table.js";
@@ -27,13 +28,7 @@ export async function addPerson(
     ...(options.team ? { teamId: options.team } : {}),
   };
   if (options.email && !z.email().safeParse(options.email).success) throw new UsageError(`--email "${options.email}" is not an e-mail address`);
-  if (options.timeZone) {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: options.timeZone });
-    } catch {
-      throw new UsageError(`--time-zone "${options.timeZone}" is not an IANA time zone like Asia/Seoul`);
-    }
-  }
+  if (options.timeZone && !isTimeZone(options.timeZone)) throw new UsageError(`--time-zone "${options.timeZone}" is not an IANA time zone like Asia/Seoul`);
   const target = targetFor(global);
   if (target.kind === "remote") await target.api.request("POST", "/api/people", person);
   else

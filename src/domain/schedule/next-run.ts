@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { isTimeZone } from "../time-zone.js";
 
 /**
  * The first time strictly after `after` that a 5-field cron expression matches, read in an IANA
@@ -19,13 +20,4 @@ export function nextDailyRun(cron: string, timeZone: string, after: Date): Date 
   const next = pattern.nextRun(after);
   if (next === null) throw new RangeError(`cron "${cron}" never matches a future time`);
   return next;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
