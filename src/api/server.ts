@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
 import type { Store } from "../store/store.js";
@@ -32,7 +32,9 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { config, store, checks } = options;
-  const app = (options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false })) as FastifyInstance;
+  const app = (
+    options.logger ? Fastify({ loggerInstance: options.logger, logController: new QuietRequests() }) : Fastify({ logger: false })
+  ) as FastifyInstance;
   const metrics = createMetrics(store, checks);
   const streams = new Set<EventStream>();
   const routes = new ApiRoutes(app, store);
@@ -61,4 +63,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerAuditRoutes(routes, { store });
   registerConsole(app);
   return app;
+}
+
+/** Two lines per request would bury what matters (errors, runs): they are logged at debug level. */
+class QuietRequests extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, "incoming request");
+  }
+
+  override requestCompleted(error: Error | null | undefined, _request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, "request errored");
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+  }
 }
