@@ -67,7 +67,7 @@ main().then(
 async function main() {
   const rounds = Number(args.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new BenchError(`--rounds must be a positive integer, got "${args.rounds}"`);
-  if (!existsSync(join(cliRoot, "dist/cli/main.js"))) throw new BenchError(`no built CLI at ${join(cliRoot, "dist/cli/main.js")}: run \`npm run build\` first`);
+  if (!existsSync(join(cliRoot, "dist/bundle/main.js"))) throw new BenchError(`no built CLI at ${join(cliRoot, "dist/bundle/main.js")}: run \`npm run build\` first`);
   const missing = ["bash", "mysql", "redis-cli", "curl", "jq", "timeout", "df"].filter(
     (tool) => spawnSync("bash", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status !== 0,
   );

@@ -1,11 +1,11 @@
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { packageRoot } from "../package-root.js";
 
-/** `web/` at the package root: two levels up from both src/api/ and dist/api/. */
-export const consoleDir = fileURLToPath(new URL("../../web/", import.meta.url));
+/** `web/` at the package root. */
+export const consoleDir = join(packageRoot(), "web");
 
 const contentTypes: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
@@ -14,6 +13,7 @@ import { registerCheckRoutes } from "./routes/check-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
 import { registerSystemRoutes } from "./routes/system-routes.js";
 import { registerTokenRoutes } from "./routes/token-routes.js";
+import { packageVersion } from "../package-root.js";
 
 export interface ServerOptions {
   config: Config;
@@ -23,7 +23,7 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger;
 }
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const version = packageVersion();
 
 /**
  * The HTTP API, /healthz, /metrics, /openapi.json and the console, on one Fastify instance.

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { ConfigError } from "../config/load.js";
+import { ConfigError } from "../config/config-error.js";
+import { packageVersion } from "../package-root.js";
 import { ApiError } from "./remote.js";
 import { UsageError } from "./usage-error.js";
 
@@ -14,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = new Command("gameops")
     .description("Operations for live games: health checks, incidents, runbooks, paging, backups.")
-    .version(process.env.npm_package_version ?? "0.1.0", "-V, --version")
+    .version(packageVersion(), "-V, --version")
     .option("-c, --config <path>", "gameops.yaml to use (default: GAMEOPS_CONFIG or ./gameops.yaml)")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })

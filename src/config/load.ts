@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from "yaml";
+import { createRequire } from "node:module";
+import type { Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
 import { closest, readEnv, type EnvReader, type KnownVariable } from "./env.js";
@@ -148,7 +149,11 @@ function defaultPath(cwd: string): string | undefined {
 /** Line and column of a field's value, or of its key with `key: true` (for unknown fields). */
 type Locate = (path: string, options?: { key?: boolean }) => { line: number; col: number } | undefined;
 
+// Loaded only when there is a file to read: most `gameops check` runs in CI and cron have none.
+const loadYaml = () => createRequire(import.meta.url)("yaml") as typeof import("yaml");
+
 function parseFile(path: string): { input: Record<string, unknown>; locate: Locate } {
+  const { LineCounter, parseDocument, isMap, isSeq } = loadYaml();
   const text = readFileSync(path, "utf8");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });

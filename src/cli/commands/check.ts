@@ -1,4 +1,4 @@
-import { ConfigError } from "../../config/load.js";
+import { ConfigError } from "../../config/config-error.js";
 import { formatDuration } from "../../config/duration.js";
 import { exitCode, type CheckReport, type CheckResult } from "../../domain/checks/verdict.js";
 import { runChecks, selectChecks, UnknownCheckError, type CheckProgress } from "../../engine/health/run-checks.js";

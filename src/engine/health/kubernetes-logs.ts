@@ -1,7 +1,7 @@
 import type { Config } from "../../config/load.js";
 import { openKubernetesCluster } from "../../integrations/kubernetes/client-node-cluster.js";
 import { KubernetesError } from "../../integrations/kubernetes/cluster.js";
-import { scanLines, type ScanOptions, type StreamScan } from "../../integrations/logs/file-scan.js";
+import { LineScanner, type ScanOptions, type StreamScan } from "../../integrations/logs/file-scan.js";
 
 /** Most a single container's log may bring back: a log storm must not exhaust the check. */
 const limitBytes = 16 * 1024 * 1024;
@@ -32,7 +32,7 @@ export async function scanPodLogs(
           .map(async (container) => {
             try {
               const text = await cluster.podLogs(target.namespace, pod.name, { container: container.name, sinceSeconds, timestamps: true, limitBytes, signal: options.signal });
-              await scanLines(text.split("\n"), options, into);
+              new LineScanner(options, into).feed(text.split("\n"));
               streams++;
             } catch (error) {
               if (options.signal.aborted) throw error;

@@ -12,7 +12,7 @@ export async function run(context: CheckContext): Promise<Verdict> {
     try {
       // The latency sample must leave room for INFO inside the check's own timeout.
       const budgetMs = Math.min(limits.latencyBudget, Math.max(100, context.timeoutMs / 2));
-      const facts = await readServerInfo(client, { samples: limits.latencySamples, budgetMs }).catch((error) => {
+      const facts = await readServerInfo(client, target, { samples: limits.latencySamples, budgetMs, signal: context.signal }).catch((error) => {
         throw describeRedisError(error, target);
       });
       const verdict = judgeRedis(facts, limits, redisBaseline(context.previous?.details));

@@ -3,7 +3,7 @@ import { checkNames, type CheckName } from "../../config/schema.js";
 import { formatDuration } from "../../config/duration.js";
 import { overall, type CheckReport, type CheckResult } from "../../domain/checks/verdict.js";
 import { catalog, isCheckName } from "./catalog.js";
-import { CheckFailure } from "./check.js";
+import { CheckFailure, type CheckModule } from "./check.js";
 
 export type CheckProgress =
   | { type: "started"; name: CheckName; timeoutMs: number }
@@ -42,7 +42,16 @@ export async function runChecks(config: Config, options: RunChecksOptions = {}):
   const names = selectChecks(options.only);
   const startedAt = now();
   const started = performance.now();
-  const results = await Promise.all(names.map((name) => runOne(config, name, options, now)));
+  // Load every check's code first: modules load on the one main thread, and a check's clock
+  // should time its target, not its neighbours' imports.
+  const modules = new Map(
+    await Promise.all(
+      names
+        .filter((name) => catalog[name].skipReason(config) === undefined)
+        .map(async (name) => [name, await catalog[name].load().catch((error: unknown) => brokenModule(error))] as const),
+    ),
+  );
+  const results = await Promise.all(names.map((name) => runOne(config, name, modules.get(name), options, now)));
   return {
     status: overall(results),
     startedAt: startedAt.toISOString(),
@@ -51,11 +60,10 @@ export async function runChecks(config: Config, options: RunChecksOptions = {}):
   };
 }
 
-async function runOne(config: Config, name: CheckName, options: RunChecksOptions, now: () => Date): Promise<CheckResult> {
-  const entry = catalog[name];
-  const skip = entry.skipReason(config);
-  if (skip !== undefined) {
-    const result: CheckResult = { name, status: "skipped", summary: skip, durationMs: 0, details: {} };
+async function runOne(config: Config, name: CheckName, module: CheckModule | undefined, options: RunChecksOptions, now: () => Date): Promise<CheckResult> {
+  const skip = catalog[name].skipReason(config);
+  if (skip !== undefined || module === undefined) {
+    const result: CheckResult = { name, status: "skipped", summary: skip ?? "not configured", durationMs: 0, details: {} };
     options.onProgress?.({ type: "finished", result });
     return result;
   }
@@ -74,7 +82,6 @@ async function runOne(config: Config, name: CheckName, options: RunChecksOptions
   try {
     const work = (async () => {
       const previous = await options.previous?.(name);
-      const module = await entry.load();
       return module.run({ config, signal: controller.signal, timeoutMs, now, ...(previous ? { previous } : {}) });
     })();
     // A check that rejects after losing the race must not become an unhandled rejection.
@@ -101,4 +108,11 @@ async function runOne(config: Config, name: CheckName, options: RunChecksOptions
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
   return String(error);
+}
+
+/** A check whose code cannot load fails as a check, not the whole run. */
+function brokenModule(error: unknown): CheckModule {
+  return {
+    run: () => Promise.reject(new CheckFailure("unknown", `cannot load the check: ${describe(error)}`, {}, { cause: error })),
+  };
 }

@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
+import type { RedisTarget } from "../../config/load.js";
 import type { RedisFacts } from "../../domain/checks/redis.js";
+import { sampleLatency } from "./latency-probe.js";
 
 /** INFO's `key:value` lines, all sections merged. */
 export function parseInfo(text: string): Record<string, string> {
@@ -11,33 +13,9 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-/**
- * Times up to `samples` PINGs, one after the other, and stops at `budgetMs` whatever the count:
- * the seed's `redis-cli --latency` samples forever.
- */
-export async function sampleLatency(client: Redis, samples: number, budgetMs: number): Promise<{ samplesMs: number[]; cut: boolean }> {
-  const out: number[] = [];
-  const deadline = performance.now() + budgetMs;
-  while (out.length < samples) {
-    const left = deadline - performance.now();
-    if (left <= 0) return { samplesMs: out, cut: true };
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const answered = await Promise.race([
-      client.ping().then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), left))),
-    ]).finally(() => clearTimeout(timer));
-    if (!answered) return { samplesMs: out, cut: true };
-    out.push(performance.now() - started);
-  }
-  return { samplesMs: out, cut: false };
-}
-
-export async function readServerInfo(client: Redis, latency: { samples: number; budgetMs: number }): Promise<RedisFacts> {
-  const info = parseInfo(await client.info());
-  // The first round trip pays for lazy initialisation on both ends; it is not the server's latency.
-  await client.ping();
-  const { samplesMs, cut } = await sampleLatency(client, latency.samples, latency.budgetMs);
+export async function readServerInfo(client: Redis, target: RedisTarget, latency: { samples: number; budgetMs: number; signal: AbortSignal }): Promise<RedisFacts> {
+  const [text, { samplesMs, cut }] = await Promise.all([client.info(), sampleLatency(target, latency)]);
+  const info = parseInfo(text);
   const num = (key: string) => Number(info[key] ?? 0);
   return {
     version: info.redis_version ?? "unknown",
