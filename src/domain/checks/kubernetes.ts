@@ -3,13 +3,15 @@ import { grade, pct, round, worst, type Status, type Verdict } from "./verdict.j
 
 export interface ContainerState {
   name: string;
+  /** An init or sidecar container (`initContainerStatuses`). */
   init: boolean;
   ready: boolean;
-  /** Over the pod's whole life. */
+  /** Restarts over the pod's whole life; the API keeps no per-day count. */
   restartCount: number;
   state: "running" | "waiting" | "terminated" | "unknown";
+  /** Why it is waiting or terminated: CrashLoopBackOff, ImagePullBackOff, OOMKilled, Completed… */
   reason?: string;
-  /** End of the previous instance: the latest restart. */
+  /** When the previous instance ended (`lastState.terminated.finishedAt`): the latest restart. */
   lastTerminatedAt?: Date;
   lastTerminationReason?: string;
   limits: { cpu?: string; memory?: string };
@@ -17,10 +19,14 @@ export interface ContainerState {
 
 export interface PodState {
   name: string;
+  /** Pending, Running, Succeeded, Failed or Unknown. */
   phase: string;
+  /** The pod's Ready condition. */
   ready: boolean;
+  /** `status.reason`, e.g. Evicted. */
   reason?: string;
   createdAt?: Date;
+  /** Being deleted (has a deletionTimestamp). */
   deleting: boolean;
   nodeName?: string;
   containers: ContainerState[];
@@ -29,11 +35,15 @@ export interface PodState {
 export interface NodeState {
   name: string;
   ready: boolean;
+  /** Cordoned. */
   unschedulable: boolean;
+  /** Conditions other than Ready that are True: MemoryPressure, DiskPressure, PIDPressure… */
   pressures: string[];
+  /** Quantities as the API gives them ("3900m", "15Gi"). */
   allocatable: { cpu?: string; memory?: string };
 }
 
+/** metrics.k8s.io usage; quantities as given ("123456789n", "1048576Ki"). */
 export interface NodeUsage {
   name: string;
   cpu: string;

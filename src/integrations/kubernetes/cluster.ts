@@ -2,64 +2,25 @@
  * What gameops asks of a Kubernetes cluster, in its own words. The implementation over
  * @kubernetes/client-node is in client-node-cluster.ts; nothing here loads it.
  */
+import type { ContainerState, NodeState, NodeUsage, PodState, PodUsage as PodUsageState } from "../../domain/checks/kubernetes.js";
 
-export interface ContainerFacts {
-  name: string;
-  /** An init or sidecar container (`initContainerStatuses`). */
-  init: boolean;
-  ready: boolean;
-  /** Restarts over the pod's whole life; the API keeps no per-day count. */
-  restartCount: number;
-  state: "running" | "waiting" | "terminated" | "unknown";
-  /** Why it is waiting or terminated: CrashLoopBackOff, ImagePullBackOff, OOMKilled, Completed… */
-  reason?: string;
-  /** When the previous instance ended (`lastState.terminated.finishedAt`): the latest restart. */
-  lastTerminatedAt?: Date;
-  lastTerminationReason?: string;
-  limits: { cpu?: string; memory?: string };
+/** The judge's facts (src/domain/checks/kubernetes.ts) are what a cluster must tell; these add what callers beyond the judge use. */
+export interface ContainerFacts extends ContainerState {
   requests: { cpu?: string; memory?: string };
 }
 
-export interface PodFacts {
-  name: string;
+export interface PodFacts extends Omit<PodState, "containers"> {
   namespace: string;
   uid: string;
-  /** Pending, Running, Succeeded, Failed or Unknown. */
-  phase: string;
-  /** The pod's Ready condition. */
-  ready: boolean;
-  /** `status.reason`, e.g. Evicted. */
-  reason?: string;
-  createdAt?: Date;
-  /** Being deleted (has a deletionTimestamp). */
-  deleting: boolean;
-  nodeName?: string;
   owner?: { kind: string; name: string };
   containers: ContainerFacts[];
 }
 
-export interface NodeFacts {
-  name: string;
-  ready: boolean;
-  /** Cordoned. */
-  unschedulable: boolean;
-  /** Conditions other than Ready that are True: MemoryPressure, DiskPressure, PIDPressure… */
-  pressures: string[];
-  /** Quantities as the API gives them ("3900m", "15Gi"). */
-  allocatable: { cpu?: string; memory?: string };
-}
+export type NodeFacts = NodeState;
+export type { NodeUsage };
 
-/** metrics.k8s.io usage; quantities as given ("123456789n", "1048576Ki"). */
-export interface NodeUsage {
-  name: string;
-  cpu: string;
-  memory: string;
-}
-
-export interface PodUsage {
-  name: string;
+export interface PodUsage extends PodUsageState {
   namespace: string;
-  containers: { name: string; cpu: string; memory: string }[];
 }
 
 export interface CallOptions {
