@@ -52,10 +52,15 @@ async function runLocal(global: GlobalOptions, only: string[] | undefined, recor
       onProgress: progress.onProgress,
       ...(store ? { previous: (name) => store.checkRuns.latestResult(name) } : {}),
     });
-    progress.stop();
     if (!store) return report;
     const run: CheckRunRecord = { id: crypto.randomUUID(), trigger: "cli", ...report };
-    await store.checkRuns.record(run);
+    try {
+      await store.checkRuns.record(run);
+    } catch (error) {
+      // The verdict is what the caller came for; a store that failed must not swallow it.
+      process.stderr.write(`gameops: warning: history not kept (${(error as Error).message})\n`);
+      return report;
+    }
     return { ...report, runId: run.id };
   } finally {
     progress.stop();
