@@ -5,7 +5,8 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { main: "src/cli/main.ts" },
+  // The demo game server runs as its own process (`gameops up --demo` spawns it): an entry of its own.
+  entryPoints: { main: "src/cli/main.ts", "demo-game-server": "src/demo/game-server.ts" },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,

@@ -20,13 +20,17 @@ export const knownVariables = {
   GAMEOPS_K8S_CONTEXT: "kubeconfig context",
   GAMEOPS_K8S_NAMESPACE: "namespace of the game fleet",
   GAMEOPS_K8S_LABEL_SELECTOR: "label selector of the game pods",
+  GAMEOPS_FLEET_URL: "control endpoint of a local demo fleet (printed by `gameops up --demo`)",
+  GAMEOPS_FLEET_TOKEN: "admin token of the game fleet's admin API",
   GAMEOPS_TIME_ZONE: "team time zone (IANA)",
   GAMEOPS_HOST: "address `gameops up` listens on",
   GAMEOPS_PORT: "port `gameops up` listens on",
   GAMEOPS_URL: "a running gameops server the CLI talks to",
   GAMEOPS_TOKEN: "API token for GAMEOPS_URL",
+  GAMEOPS_PERSON: "who a local CLI acts as (a known person id): starts runbook runs and answers approvals",
   GAMEOPS_ADMIN_TOKEN: "admin token to use instead of a generated one",
   GAMEOPS_LOG_LEVEL: "server log level (info, debug, …)",
+  GAMEOPS_RUNBOOKS: "folder of your own runbooks (default: runbooks/ beside gameops.yaml)",
 } as const;
 
 export type KnownVariable = keyof typeof knownVariables;

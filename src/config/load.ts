@@ -1,13 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
-import { createRequire } from "node:module";
-import type { Node as YamlNode } from "yaml";
-import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
-import { closest, readEnv, type EnvReader, type KnownVariable } from "./env.js";
-import { configSchema, type ConfigFile } from "./schema.js";
+import { readEnv, type EnvReader, type KnownVariable } from "./env.js";
+import { configSchema, type ConfigFile, type FleetTargetFile } from "./schema.js";
 import { Secret } from "./secret.js";
+import { allowedKeysOf, describeIssue, parseYamlSource, where, type Locate, type Place } from "./yaml-source.js";
 
 export { ConfigError };
 
@@ -31,12 +29,16 @@ export interface RedisTarget {
   label: string;
 }
 
+type WithToken<T> = T extends unknown ? Omit<T, "tokenFile"> & { token?: Secret } : never;
+/** The game fleet target, its admin token read from `tokenFile` or GAMEOPS_FLEET_TOKEN. */
+export type FleetTarget = WithToken<FleetTargetFile>;
+
 export type Config = Omit<ConfigFile, "targets" | "store" | "dataDir"> & {
   /** The file it came from, if any. */
   source?: string;
   dataDir: string;
   store: { url?: Secret };
-  targets: Omit<ConfigFile["targets"], "mysql" | "redis"> & { mysql?: MysqlTarget; redis?: RedisTarget };
+  targets: Omit<ConfigFile["targets"], "mysql" | "redis" | "fleet"> & { mysql?: MysqlTarget; redis?: RedisTarget; fleet?: FleetTarget };
 };
 
 export interface LoadOptions {
@@ -64,12 +66,13 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
 
   const parsed = configSchema.safeParse(located.input, { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, located.locate, origins, path)));
+    const at = place(located.locate, origins, path);
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, at, (p) => allowedKeysOf(configSchema, p))));
   }
   const file = parsed.data;
   const baseDir = path ? dirname(path) : options.cwd;
   const problems: string[] = [];
-  const at = (p: string) => where(p, located.locate, origins, path);
+  const at = (p: string) => where(p, place(located.locate, origins, path));
 
   const readSecretFile = (field: string, p: string): Secret | undefined => {
     try {
@@ -88,7 +91,7 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
     return value ? new Secret(value) : undefined;
   };
 
-  const { mysql, redis, ...otherTargets } = file.targets;
+  const { mysql, redis, fleet, ...otherTargets } = file.targets;
   const config: Config = {
     ...file,
     ...(path ? { source: path } : {}),
@@ -134,6 +137,12 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
       label: `${url.protocol}//${url.hostname}:${port}/${db}`,
     };
   }
+  if (fleet) {
+    const { tokenFile, ...where } = fleet;
+    const fromEnv = env.get("GAMEOPS_FLEET_TOKEN");
+    const token = tokenFile ? readSecretFile("targets.fleet.tokenFile", tokenFile) : fromEnv ? new Secret(fromEnv) : undefined;
+    config.targets.fleet = { ...where, ...(token ? { token } : {}) };
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, warnings };
 }
@@ -146,49 +155,14 @@ function defaultPath(cwd: string): string | undefined {
   return undefined;
 }
 
-/** Line and column of a field's value, or of its key with `key: true` (for unknown fields). */
-type Locate = (path: string, options?: { key?: boolean }) => { line: number; col: number } | undefined;
-
-// Loaded only when there is a file to read: most `gameops check` runs in CI and cron have none.
-const loadYaml = () => createRequire(import.meta.url)("yaml") as typeof import("yaml");
-
 function parseFile(path: string): { input: Record<string, unknown>; locate: Locate } {
-  const { LineCounter, parseDocument, isMap, isSeq } = loadYaml();
-  const text = readFileSync(path, "utf8");
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
-      }),
-    );
-  }
-  const input = doc.toJS() ?? {};
-  if (typeof input !== "object" || Array.isArray(input)) {
+  const { input, locate, issues } = parseYamlSource(readFileSync(path, "utf8"), path);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const mapping = input ?? {};
+  if (typeof mapping !== "object" || Array.isArray(mapping)) {
     throw new ConfigError([`${path}: the top level must be a mapping of settings (team:, targets:, thresholds:, …)`]);
   }
-  const locate: Locate = (dotted, options) => {
-    let node: unknown = doc.contents;
-    let found: YamlNode | undefined;
-    for (const key of dotted ? dotted.split(".") : []) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key);
-        if (!pair) return undefined;
-        found = (options?.key ? pair.key : (pair.value ?? pair.key)) as YamlNode;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        const item = node.items[Number(key)];
-        if (item === undefined) return undefined;
-        found = item as YamlNode;
-        node = item;
-      } else return undefined;
-    }
-    if (!found?.range) return undefined;
-    return lineCounter.linePos(found.range[0]);
-  };
-  return { input: input as Record<string, unknown>, locate };
+  return { input: mapping as Record<string, unknown>, locate };
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown) {
@@ -227,6 +201,13 @@ function applyEnv(input: Record<string, unknown>, env: EnvReader, origins: Map<s
     targets.logs = [...sources, { name: "env", files: list(logFiles) }];
     origins.set(`targets.logs.${sources.length}.files`, "GAMEOPS_LOG_FILES");
   }
+  const fleetUrl = env.get("GAMEOPS_FLEET_URL");
+  if (fleetUrl !== undefined) {
+    const targets = (input.targets ??= {}) as Record<string, unknown>;
+    const fromFile = targets.fleet as Record<string, unknown> | undefined;
+    targets.fleet = fromFile?.kind === "local" ? { ...fromFile, url: fleetUrl } : { kind: "local", url: fleetUrl };
+    origins.set("targets.fleet.url", "GAMEOPS_FLEET_URL");
+  }
   const kubeconfig = env.get("GAMEOPS_KUBECONFIG");
   const namespace = env.get("GAMEOPS_K8S_NAMESPACE");
   if (kubeconfig !== undefined || namespace !== undefined) {
@@ -237,60 +218,13 @@ function applyEnv(input: Record<string, unknown>, env: EnvReader, origins: Map<s
   }
 }
 
-function where(path: string, locate: Locate, origins: Map<string, KnownVariable>, file: string | undefined, key = false): string {
-  for (const [p, variable] of origins) if (path === p || path.startsWith(`${p}.`)) return `${variable} (${path})`;
-  const pos = locate(path, { key });
-  if (file && pos) return `${file}:${pos.line}:${pos.col} ${path}`;
-  return file ? `${file} ${path || "(top level)"}` : path || "(top level)";
-}
-
-function describeIssue(issue: z.core.$ZodIssue, locate: Locate, origins: Map<string, KnownVariable>, file: string | undefined): string {
-  const path = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys
-      .map((key) => {
-        const field = path ? `${path}.${key}` : key;
-        const allowed = allowedKeys(issue.path);
-        const suggestion = closest(key, allowed);
-        return `${where(field, locate, origins, file, true)}: unknown field "${key}"${suggestion ? ` — did you mean "${suggestion}"?` : ""} (allowed: ${allowed.join(", ")})`;
-      })
-      .join("\n  - ");
-  }
-  let message = issue.message;
-  // The input itself is never echoed: it may be a secret.
-  if (issue.code === "invalid_type") message = `expected ${issue.expected}${issue.input === undefined ? ", but it is missing" : `, not ${describeType(issue.input)}`}`;
-  return `${where(path, locate, origins, file)}: ${message}`;
-}
-
-/** Field names allowed at a path of the schema, for "did you mean". */
-function allowedKeys(path: readonly PropertyKey[]): string[] {
-  let schema: unknown = configSchema;
-  for (const key of path) schema = child(schema, key);
-  const shape = objectShape(schema);
-  return shape ? Object.keys(shape) : [];
-}
-
-function unwrap(schema: unknown): unknown {
-  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; schema?: unknown } } | undefined;
-  while (s?.def && ["default", "optional", "pipe", "nullable", "prefault"].includes(s.def.type ?? "")) {
-    s = (s.def.innerType ?? s.def.in ?? s.def.schema) as typeof s;
-  }
-  return s;
-}
-
-function objectShape(schema: unknown): Record<string, unknown> | undefined {
-  const s = unwrap(schema) as { def?: { type?: string; shape?: Record<string, unknown> } } | undefined;
-  return s?.def?.type === "object" ? s.def.shape : undefined;
-}
-
-function child(schema: unknown, key: PropertyKey): unknown {
-  const s = unwrap(schema) as { def?: { type?: string; element?: unknown } } | undefined;
-  if (s?.def?.type === "array") return s.def.element;
-  return objectShape(s)?.[String(key)];
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+function place(locate: Locate, origins: Map<string, KnownVariable>, file: string | undefined): Place {
+  return {
+    ...(file ? { file } : {}),
+    locate,
+    origin(path) {
+      for (const [p, variable] of origins) if (path === p || path.startsWith(`${p}.`)) return `${variable} (${path})`;
+      return undefined;
+    },
+  };
 }

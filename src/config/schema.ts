@@ -55,6 +55,39 @@ export const kubernetesTarget = z.strictObject({
 
 export const httpTarget = z.strictObject({ url: urlWithScheme(["http", "https"], "http://127.0.0.1:9093") });
 
+/**
+ * The game fleet runbooks act on. `local`: the demo fleet of `gameops up --demo`, through its
+ * supervisor's control endpoint. `kubernetes`: a Deployment of game servers in the cluster of
+ * `targets.kubernetes` (or the default kubeconfig), its pods' admin API reached through the
+ * API server's proxy. The admin token comes from `tokenFile` or GAMEOPS_FLEET_TOKEN, never the file itself.
+ */
+export const fleetTarget = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      kind: z.literal("local"),
+      url: urlWithScheme(["http", "https"], "http://127.0.0.1:7080"),
+      tokenFile: z.string().min(1).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal("kubernetes"),
+      /** targets.kubernetes.namespace when absent. */
+      namespace: z.string().min(1).optional(),
+      deployment: z.string().min(1).default("game-server"),
+      /** Holds `maintenance_mode` ("true"/"false") and `maintenance_message`, read by pods at start. */
+      configMap: z.string().min(1).default("game-server-config"),
+      service: z.string().min(1).default("game-server"),
+      /** The game server's admin port (container port); the Service exposes it under the same number. */
+      adminPort: z.number().int().min(1, "must be a TCP port from 1 to 65535").max(65535, "must be a TCP port from 1 to 65535").default(8080),
+      /** The deployment's own selector when absent. */
+      labelSelector: z.string().min(1).optional(),
+      tokenFile: z.string().min(1).optional(),
+    }),
+  ],
+  { error: (issue) => (issue.code === "invalid_union" ? 'kind must be "local" (the demo fleet) or "kubernetes"' : undefined) },
+);
+export type FleetTargetFile = z.output<typeof fleetTarget>;
+
 export const logSource = z
   .strictObject({
     name: z.string().min(1, "needs a name, e.g. game-server"),
@@ -146,6 +179,7 @@ export const configSchema = z.strictObject({
       kubernetes: kubernetesTarget.optional(),
       alertmanager: httpTarget.optional(),
       prometheus: httpTarget.optional(),
+      fleet: fleetTarget.optional(),
       logs: z.array(logSource).default([]),
       disks: z.array(z.string().min(1)).optional(),
     })

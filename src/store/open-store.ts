@@ -4,6 +4,7 @@ import { CheckRuns } from "./check-runs.js";
 import type { StoreDialect } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import { People } from "./people.js";
+import { RunbookRuns } from "./runbook-runs.js";
 import type { Store, StoreOptions } from "./store.js";
 import { describeError, StoreError } from "./store-error.js";
 import { Timers } from "./timers.js";
@@ -33,6 +34,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     people: new People(db),
     tokens: new Tokens(db, now),
     audit: new Audit(db, now),
+    runbookRuns: new RunbookRuns(dialect, now),
     close: () => db.destroy(),
   };
 }

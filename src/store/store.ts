@@ -1,4 +1,6 @@
 import type { CheckResult, Status } from "../domain/checks/verdict.js";
+import type { Outcome, Phase, Position, RunStatus, StepStatus, TerminalRunStatus, WaitingRunStatus } from "../domain/runbooks/run-state.js";
+import type { Runbook } from "../domain/runbooks/schema.js";
 
 /**
  * What the rest of gameops may ask of the store. Implemented once over Kysely for both
@@ -11,6 +13,7 @@ export interface Store {
   readonly people: PeopleRepository;
   readonly tokens: TokenRepository;
   readonly audit: AuditRepository;
+  readonly runbookRuns: RunbookRunRepository;
   close(): Promise<void>;
 }
 
@@ -145,10 +148,301 @@ export interface AuditRepository {
   list(options: { limit: number; subject?: string }): Promise<AuditRecord[]>;
 }
 
+// ── runbook runs ───────────────────────────────────────────────────────────────────────────
+
+/** Where a person acted from; `runbook` for a child run started by a parent's step. */
+export type RunThrough = "cli" | "api" | "console";
+
+/** What a waiting run waits for, shown to the person who can unblock it. */
+export type RunWaiting =
+  | { for: "lock"; lock: string; heldBy: string; retryAt: string; until?: string }
+  | { for: "approval"; approvalId: string; stepId: string }
+  | { for: "decision"; stepId: string; phase: Phase; position: number; attempt: number }
+  | { for: "child"; runId: string; stepId: string }
+  | { for: "params"; names: string[] };
+
+export interface RunbookRun {
+  id: string;
+  runbook: string;
+  title: string;
+  /** The runbook as it was when the run started. */
+  definition: Runbook;
+  /** As given, with secret params shown as `<secret>`. */
+  params: Record<string, unknown>;
+  /** Names of the params whose values exist only in the memory of the process that has them. */
+  secretParams: string[];
+  /** Lock names as rendered at start. */
+  locks: string[];
+  status: RunStatus;
+  /** Where the run stands: the next step is `phase`'s step number `cursor`. */
+  phase: Phase;
+  cursor: number;
+  /** How the run will end once `finally` has run. */
+  outcome: Outcome;
+  failedStep?: string;
+  error?: string;
+  /** Person id (or `cli:<user>`, `admin`) of whoever started it. */
+  startedBy: string;
+  through: RunThrough | "runbook";
+  parent?: { runId: string; stepId: string; phase: Phase; position: number; attempt: number };
+  lease?: { owner: string; until: string };
+  heartbeatAt?: string;
+  waiting?: RunWaiting;
+  cancelRequested?: { by: string; at: string };
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  updatedAt: string;
+  /** The seq of its latest event: a watcher asks for events after the one it has. */
+  lastEventSeq: number;
+}
+
+export type RecordedAction = {
+  summary: string;
+  detail?: Record<string, unknown>;
+  target?: string;
+  destructive: boolean;
+};
+
+/** One attempt of one step. */
+export interface StepRecord {
+  runId: string;
+  phase: Phase;
+  position: number;
+  attempt: number;
+  stepId: string;
+  kind: string;
+  status: StepStatus;
+  action?: RecordedAction;
+  startedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+  outputs?: Record<string, unknown>;
+  output?: string;
+  error?: string;
+  /** A person's decision about this attempt after it was interrupted. */
+  decision?: { choice: StepDecision; by: string; at: string };
+}
+
+export type StepDecision = "retry" | "skip" | "fail";
+
+export type RunEventType =
+  | "run.created"
+  | "run.claimed"
+  | "run.waiting"
+  | "run.woken"
+  | "run.released"
+  | "run.phase"
+  | "run.cancel_requested"
+  | "run.finished"
+  | "lock.acquired"
+  | "step.started"
+  | "step.log"
+  | "step.retrying"
+  | "step.finished"
+  | "step.skipped"
+  | "step.interrupted"
+  | "step.decided"
+  | "approval.requested"
+  | "approval.decided"
+  | "artifact.saved";
+
+/** One entry of a run's timeline: live progress for watchers, and the audit record. */
+export interface RunEvent {
+  runId: string;
+  /** 1, 2, 3 … within the run, without gaps. */
+  seq: number;
+  at: string;
+  type: RunEventType;
+  stepId?: string;
+  data: Record<string, unknown>;
+}
+
+export type NewRunEvent = { type: RunEventType; stepId?: string; data?: Record<string, unknown> };
+
+export type ApprovalDecision = "approve" | "reject";
+
+export interface ApprovalRecord {
+  id: string;
+  runId: string;
+  stepId: string;
+  phase: Phase;
+  position: number;
+  attempt: number;
+  prompt: string;
+  approvers: string[];
+  selfApproval: boolean;
+  requestedAt: string;
+  timeoutAt?: string;
+  onTimeout: "abort" | "continue";
+  /** Absent while pending. `timeout`: nobody decided in time; `cancelled`: the run was cancelled first. */
+  decision?: ApprovalDecision | "timeout" | "cancelled";
+  decidedBy?: string;
+  decidedAt?: string;
+  through?: RunThrough | "timeout";
+  comment?: string;
+}
+
+export interface LockRecord {
+  name: string;
+  runId: string;
+  acquiredAt: string;
+}
+
+export interface ArtifactRecord {
+  id: string;
+  runId: string;
+  stepId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  createdAt: string;
+}
+
+/** A run leased to one executor. Every write it makes carries the token: a stale owner's writes fail. */
+export interface RunClaim {
+  run: RunbookRun;
+  token: string;
+  /** Another executor held it and its lease ran out: whatever step it was in may have been interrupted. */
+  takenOver?: { owner: string };
+}
+
+export interface NewRunbookRun {
+  runbook: Runbook;
+  params: Record<string, unknown>;
+  secretParams: string[];
+  locks: string[];
+  startedBy: string;
+  through: RunThrough | "runbook";
+  /** Lease it at once to the executor starting it, so no other one takes it before that one begins. */
+  leaseTo?: { owner: string; leaseMs: number };
+  /** A child run: parks the parent (`waiting_child`) in the same commit; `token` is the parent's lease. */
+  parent?: { runId: string; token: string; stepId: string; phase: Phase; position: number; attempt: number };
+}
+
+export interface StepRef {
+  phase: Phase;
+  position: number;
+  attempt: number;
+}
+
+export interface StepEndRecord extends StepRef {
+  status: Extract<StepStatus, "succeeded" | "failed" | "skipped" | "cancelled">;
+  exitCode?: number;
+  outputs?: Record<string, unknown>;
+  output?: string;
+  error?: string;
+}
+
+/** Where the run goes next, committed with the step's end: a crash can never split the two. */
+export type RunMove = Position;
+
+export interface RunbookRunRepository {
+  /** Commits the run (queued, or leased to its starter) with its `run.created` event. */
+  createRun(input: NewRunbookRun): Promise<{ run: RunbookRun; token?: string }>;
+  getRun(id: string): Promise<RunbookRun | undefined>;
+  /** Newest first; `before` (ISO time) pages back. */
+  listRuns(options: { limit: number; before?: string; status?: RunStatus[]; runbook?: string; parentRunId?: string }): Promise<RunbookRun[]>;
+  /**
+   * Leases one run to `owner`: the given one, or the oldest claimable. Claimable: queued, or
+   * running under a lease that ran out (its executor died). `FOR UPDATE SKIP LOCKED` on
+   * PostgreSQL, BEGIN IMMEDIATE on SQLite: two executors never both get it. With `runId`, the
+   * owner may also take back a run it holds already (one it leased to itself at start).
+   */
+  claimRun(input: { owner: string; leaseMs: number; runId?: string }): Promise<RunClaim | undefined>;
+  /** Extends the lease. `held: false` means another executor took the run: stop at once. */
+  heartbeat(runId: string, token: string, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }>;
+  /** The run gives up its lease and waits (or goes back to the queue); `waiting` says for what. */
+  parkRun(runId: string, token: string, input: { status: WaitingRunStatus | "queued"; waiting?: RunWaiting; event?: NewRunEvent }): Promise<void>;
+  /** A waiting run goes back to the queue, if it is still in one of `from`. False otherwise. */
+  wakeRun(runId: string, from: WaitingRunStatus[], event: NewRunEvent): Promise<boolean>;
+  /** Ends the run; in the same commit releases its locks and wakes its parent and runs waiting for a lock. */
+  finishRun(runId: string, token: string, input: { status: TerminalRunStatus; failedStep?: string; error?: string }): Promise<RunbookRun>;
+  /** Moves the run to another phase or step without a step ending (a cancel noticed between steps). */
+  moveRun(runId: string, token: string, move: RunMove, event?: NewRunEvent): Promise<void>;
+  /**
+   * Records a person's cancel. A run that never started a step ends `cancelled` at once; one
+   * waiting for an approval or a decision goes back to the queue so that an executor runs
+   * `finally`; one waiting for a child keeps waiting (cancel the child: its end wakes this one);
+   * a running one is left to its owner, which sees the request at its next heartbeat.
+   */
+  requestCancel(runId: string, by: string): Promise<RunbookRun | undefined>;
+
+  /** Commits the attempt as `running` before it executes, with its rendered action. */
+  recordStepStarted(runId: string, token: string, input: StepRef & { stepId: string; kind: string; action: RecordedAction }): Promise<void>;
+  /** Commits the attempt's end and where the run goes next, in one transaction. */
+  recordStepFinished(runId: string, token: string, end: StepEndRecord, move: RunMove | undefined, event?: Record<string, unknown>): Promise<void>;
+  /** A step whose `when` was false: one `skipped` attempt, and the run moves on. */
+  recordStepSkipped(runId: string, token: string, input: StepRef & { stepId: string; kind: string; reason: string }, move: RunMove): Promise<void>;
+  /** An attempt found `running` by a new owner: kept as `interrupted`, the evidence of what was under way. */
+  markStepInterrupted(runId: string, token: string, ref: StepRef, evidence: Record<string, unknown>): Promise<void>;
+  /** A person's decision on an interrupted step; wakes the run. False if the run is not waiting for it. */
+  decideStep(runId: string, input: { stepId: string; choice: StepDecision; by: string }): Promise<boolean>;
+  /** Applies a `skip` or `fail` decision to the interrupted attempt, with where the run goes next. */
+  settleInterrupted(runId: string, token: string, ref: StepRef, input: { status: "skipped" | "failed"; error?: string }, move: RunMove): Promise<void>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+
+  /** Appends to the timeline; the owner's events carry its token (an approver's do not). */
+  appendEvents(runId: string, events: NewRunEvent[], token?: string): Promise<void>;
+  listEvents(runId: string, options?: { after?: number; limit?: number }): Promise<RunEvent[]>;
+  /** Called after any commit that appended events to a run, in this process: watchers read them then. */
+  onEvents(listener: (runId: string) => void): () => void;
+
+  /** Records the approval request and parks the run `waiting_approval`, in one commit. */
+  requestApproval(
+    runId: string,
+    token: string,
+    input: StepRef & { id: string; stepId: string; prompt: string; approvers: string[]; selfApproval: boolean; timeoutAt?: Date; onTimeout: "abort" | "continue" },
+  ): Promise<ApprovalRecord>;
+  /**
+   * Decides a pending approval and wakes its run, in one commit. The first decision wins; a later
+   * one (a second approver, the timeout) gets `decided: false` and the approval as it stands.
+   */
+  decideApproval(
+    approvalId: string,
+    input: { decision: ApprovalDecision | "timeout"; by: string; through: RunThrough | "timeout"; comment?: string },
+  ): Promise<{ decided: boolean; approval: ApprovalRecord } | undefined>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  approvalFor(runId: string, ref: StepRef): Promise<ApprovalRecord | undefined>;
+  listApprovals(options: { runId?: string; pending?: boolean; limit?: number }): Promise<ApprovalRecord[]>;
+
+  /**
+   * Takes every lock or none (so two runs needing [a, b] and [b, a] cannot deadlock). Names held
+   * by `ancestors` (a parent run) count as held: a child may work under its parent's locks.
+   */
+  acquireLocks(runId: string, token: string, names: string[], ancestors?: string[]): Promise<{ acquired: true } | { acquired: false; lock: string; heldBy: string }>;
+  releaseLocks(runId: string): Promise<void>;
+  listLocks(): Promise<LockRecord[]>;
+
+  saveArtifact(input: { runId: string; stepId: string; name: string; contentType: string; data: Uint8Array }): Promise<ArtifactRecord>;
+  listArtifacts(runId: string): Promise<ArtifactRecord[]>;
+  getArtifact(id: string): Promise<(ArtifactRecord & { data: Uint8Array }) | undefined>;
+}
+
 export interface StoreOptions {
   dataDir: string;
   /** postgres://… ; the SQLite file under dataDir otherwise. */
   url?: string;
   /** Clock for the times the store stamps itself (created, last used, fired). */
   now?: () => Date;
+}
+
+/**
+ * A write by an executor whose lease on the run is gone: another executor claimed the run after
+ * the lease ran out. The writer must stop at once; nothing it tried was committed.
+ */
+export class RunLeaseLost extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId}: this executor's lease is gone (another executor took the run over after the lease ran out); it stopped`);
+    this.name = "RunLeaseLost";
+  }
+}
+
+/** The run was asked to cancel before it could wait (for an approval, a decision, a child): it goes to `finally` instead. */
+export class RunCancelRequested extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} was asked to cancel`);
+    this.name = "RunCancelRequested";
+  }
 }

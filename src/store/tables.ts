@@ -12,6 +12,12 @@ export interface Database {
   people: PeopleTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  runbook_runs: RunbookRunsTable;
+  runbook_steps: RunbookStepsTable;
+  runbook_events: RunbookEventsTable;
+  runbook_approvals: RunbookApprovalsTable;
+  runbook_locks: RunbookLocksTable;
+  runbook_artifacts: RunbookArtifactsTable;
 }
 
 export interface CheckRunsTable {
@@ -85,4 +91,113 @@ export interface AuditLogTable {
   action: string;
   subject: string;
   details: string;
+}
+
+export interface RunbookRunsTable {
+  id: string;
+  runbook: string;
+  title: string;
+  /** The runbook as parsed when the run started (JSON): editing the file never changes a run in flight. */
+  definition: string;
+  /** JSON; secret params hold `<secret>`: their values are never written (see runbook-runs.ts). */
+  params: string;
+  /** JSON array of the names of secret params. */
+  secret_params: string;
+  /** JSON array of the lock names, rendered at start. */
+  locks: string;
+  status: string;
+  phase: string;
+  cursor: number;
+  outcome: string;
+  failed_step: string | null;
+  error: string | null;
+  started_by: string;
+  through: string;
+  parent_run_id: string | null;
+  /** JSON {phase, position, attempt, stepId}: the parent's step that started this run. */
+  parent_step: string | null;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_until: number | null;
+  heartbeat_at: number | null;
+  /** JSON: what a waiting run waits for. */
+  waiting: string | null;
+  cancel_requested_by: string | null;
+  cancel_requested_at: number | null;
+  /** The seq of the run's last event; bumped under the run's row lock, so seqs never collide. */
+  event_seq: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+export interface RunbookStepsTable {
+  run_id: string;
+  phase: string;
+  position: number;
+  attempt: number;
+  step_id: string;
+  kind: string;
+  status: string;
+  /** JSON: the rendered action (summary, detail, target, destructive), secrets redacted. */
+  action: string | null;
+  started_at: number;
+  finished_at: number | null;
+  exit_code: number | null;
+  outputs: string | null;
+  /** The tail of the step's output, bounded and redacted. */
+  output: string | null;
+  error: string | null;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+export interface RunbookEventsTable {
+  run_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  step_id: string | null;
+  data: string;
+}
+
+export interface RunbookApprovalsTable {
+  id: string;
+  run_id: string;
+  step_id: string;
+  phase: string;
+  position: number;
+  attempt: number;
+  prompt: string;
+  approvers: string;
+  /** 0 or 1: the same on both dialects. */
+  self_approval: number;
+  requested_at: number;
+  timeout_at: number | null;
+  on_timeout: string;
+  decision: string | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  through: string | null;
+  comment: string | null;
+}
+
+export interface RunbookLocksTable {
+  name: string;
+  run_id: string;
+  acquired_at: number;
+}
+
+export interface RunbookArtifactsTable {
+  id: string;
+  run_id: string;
+  step_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+  content: Uint8Array;
 }

@@ -8,10 +8,40 @@ const pods = findType("", "v1", "pods")!;
 const nodes = findType("", "v1", "nodes")!;
 
 
+const hashLabel = "pod-template-hash";
+const revisionAnnotation = "deployment.kubernetes.io/revision";
+
+/**
+ * A pod template as the Go structs see it: keys sorted, and null, empty maps and empty lists
+ * dropped (apimachinery's semantic equality treats nil and empty alike). A template that went
+ * through a Go client (kubectl rollout undo sends one back with `creationTimestamp: null` and
+ * `resources: {}`) is then the same template, as it is to the real controller.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = canonical((value as KubeObject)[key]);
+    if (v === null || v === undefined) continue;
+    if (typeof v === "object" && Object.keys(v).length === 0) continue;
+    out[key] = v;
+  }
+  return out;
+}
+
+/** The template without the label its replica set adds (deploymentutil.EqualIgnoreHash). */
+function withoutHash(template: KubeObject): unknown {
+  const { [hashLabel]: _, ...labels } = template?.metadata?.labels ?? {};
+  return canonical({ ...template, metadata: { ...template?.metadata, labels } });
+}
+
+const sameTemplate = (a: KubeObject, b: KubeObject) => JSON.stringify(withoutHash(a)) === JSON.stringify(withoutHash(b));
+
 /** k8s.io/kubernetes/pkg/controller.ComputeHash: fnv-32a, digits mapped by rand.SafeEncodeString. */
 export function templateHash(template: unknown): string {
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(JSON.stringify(template))) {
+  for (const byte of Buffer.from(JSON.stringify(withoutHash(template)))) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
@@ -132,8 +162,12 @@ export class DeploymentController {
     const desired: number = d.spec.replicas ?? 1;
     const hash = templateHash(d.spec.template);
     const owned = this.ownedBy(replicaSets, namespace, d);
-    let current = owned.find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
-    const revision = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? 0)));
+    // The oldest replica set whose template matches, as FindNewReplicaSet picks it: after a
+    // rollback that is an old one, which becomes the newest revision again.
+    let current = owned
+      .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)))
+      .find((rs) => sameTemplate(rs.spec.template, d.spec.template));
+    const revision = Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[revisionAnnotation] ?? 0)));
     if (!current) {
       current = this.store.create(replicaSets, {
         metadata: {
@@ -149,9 +183,17 @@ export class DeploymentController {
           template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, labels: { ...d.spec.template.metadata?.labels, "pod-template-hash": hash } } },
         },
       });
-    } else if (Number(current.metadata.annotations?.["deployment.kubernetes.io/revision"]) !== revision) {
-      current.metadata.annotations["deployment.kubernetes.io/revision"] = String(revision + 1);
+    } else if (Number(current.metadata.annotations?.[revisionAnnotation]) !== revision) {
+      const annotations = current.metadata.annotations ?? {};
+      const old = annotations[revisionAnnotation];
+      const history = [annotations["deployment.kubernetes.io/revision-history"], old].filter(Boolean).join(",");
+      current.metadata.annotations = { ...annotations, [revisionAnnotation]: String(revision + 1), ...(history ? { "deployment.kubernetes.io/revision-history": history } : {}) };
       current = this.store.update(replicaSets, current);
+    }
+    // The deployment carries its current revision, as the controller writes it (kubectl rollout undo keeps it).
+    const currentRevision = current.metadata.annotations?.[revisionAnnotation];
+    if (d.metadata.annotations?.[revisionAnnotation] !== currentRevision) {
+      this.store.update(deployments, { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [revisionAnnotation]: currentRevision } } });
     }
     for (const rs of this.ownedBy(replicaSets, namespace, d)) {
       const replicas = rs.metadata.uid === current.metadata.uid ? desired : 0;

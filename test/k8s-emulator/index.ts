@@ -13,10 +13,11 @@ import { stringify } from "yaml";
 import type { LogLine } from "./logs.js";
 import { resourceKey, resourceTypes, typeOfObject, type ResourceType } from "./resources.js";
 import { ApiServer, type Denial, type MetricsMode, type RecordedRequest } from "./server.js";
+import type { EmulatedService, ServiceProxy } from "./service-proxy.js";
 import { servingCertificate } from "./tls.js";
 
 export * from "./builders.js";
-export type { Denial, LogLine, MetricsMode, RecordedRequest };
+export type { Denial, EmulatedService, LogLine, MetricsMode, RecordedRequest, ServiceProxy };
 
 type KubeObject = Record<string, any>;
 
@@ -83,6 +84,8 @@ export interface KubernetesEmulator {
   idle(): Promise<void>;
   /** Errors the simulated controllers hit (a test can assert there were none). */
   controllerErrors: Error[];
+  /** The pods/services proxy: declare services, bind pod ports to real processes (service-proxy.ts). */
+  proxy: ServiceProxy;
   close(): Promise<void>;
 }
 
@@ -101,6 +104,7 @@ export async function startKubernetesEmulator(options: EmulatorOptions = {}): Pr
   api.metrics = options.metrics ?? "available";
   const certificate = servingCertificate();
   const server: Server = createServer({ cert: certificate.cert, key: certificate.key }, api.handle);
+  server.on("upgrade", api.upgrade);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -180,6 +184,7 @@ export async function startKubernetesEmulator(options: EmulatorOptions = {}): Pr
     writeKubeconfig,
     idle: () => api.controller.idle(),
     controllerErrors: api.controller.errors,
+    proxy: api.proxy,
     close: async () => {
       api.close();
       server.closeAllConnections();

@@ -162,7 +162,10 @@ export const resourceTypes: ResourceType[] = [
     singular: "pod",
     shortNames: ["po"],
     categories: ["all"],
-    subresources: [{ name: "log", kind: "Pod", verbs: ["get"] }],
+    subresources: [
+      { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
+      { name: "log", kind: "Pod", verbs: ["get"] },
+    ],
     fields: podFields,
     deleteReturnsObject: true,
     validate: (o) => {

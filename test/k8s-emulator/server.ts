@@ -1,5 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { DeploymentController } from "./controller.js";
+import { execProtocols, execRequest, runExec } from "./exec.js";
 import { LogStore } from "./logs.js";
 import { jsonPatch, mergePatch, strategicMergePatch } from "./patch.js";
 import { decodeProtobufObject, isProtobuf } from "./protobuf.js";
@@ -20,8 +22,10 @@ import {
   unauthorized,
   unsupportedPatch,
 } from "./status.js";
+import { ServiceProxy } from "./service-proxy.js";
 import { ObjectStore, timestamp, type KubeObject, type StoredEvent } from "./store.js";
 import { table } from "./tables.js";
+import { WebSocketConnection } from "./websocket.js";
 
 /** How metrics.k8s.io answers: served, not installed (404, not in discovery), or installed but down (503). */
 export type MetricsMode = "available" | "absent" | "unavailable";
@@ -72,14 +76,20 @@ export class ApiServer {
   readonly controller: DeploymentController;
   readonly requests: RecordedRequest[] = [];
   readonly denials: Denial[] = [];
+  /** pods/{name}/proxy and services/{name}/proxy, forwarding to processes the test binds. */
+  readonly proxy: ServiceProxy;
   metrics: MetricsMode = "available";
   /** While true every request is held unanswered, like an API server that accepts and then hangs. */
   stalled = false;
   private readonly openResponses = new Set<ServerResponse>();
+  /** Upgraded connections (exec) and the commands they run, ended by close(). */
+  private readonly openSockets = new Set<Duplex>();
+  private readonly runningExecs = new Set<() => void>();
 
   constructor(private readonly options: ApiServerOptions) {
     this.store = new ObjectStore(options.now);
     this.controller = new DeploymentController(this.store, options.rolloutDelayMs, options.now);
+    this.proxy = new ServiceProxy(this.store);
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) this.ensureNamespace(name);
   }
 
@@ -96,20 +106,18 @@ export class ApiServer {
   /** Ends watches, log follows and held requests so the HTTP server can close. */
   close() {
     this.controller.close();
+    this.proxy.close();
     for (const res of this.openResponses) res.destroy();
     this.openResponses.clear();
+    for (const kill of this.runningExecs) kill();
+    this.runningExecs.clear();
+    for (const socket of this.openSockets) socket.destroy();
+    this.openSockets.clear();
   }
 
   handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://emulator");
-    this.requests.push({
-      method: req.method ?? "GET",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      ...(req.headers["content-type"] ? { contentType: req.headers["content-type"] } : {}),
-      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
-      ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
-    });
+    this.record(req, url);
     if (this.stalled) {
       this.openResponses.add(res);
       res.on("close", () => this.openResponses.delete(res));
@@ -128,12 +136,59 @@ export class ApiServer {
       });
   };
 
+  private record(req: IncomingMessage, url: URL) {
+    this.requests.push({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      ...(req.headers["content-type"] ? { contentType: req.headers["content-type"] } : {}),
+      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
+      ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
+    });
+  }
+
+  /**
+   * Connection upgrades: `pods/{name}/exec` over WebSocket, the way kubectl (1.30+) and
+   * client-node's Exec reach the kubelet through the API server. Refusals are the Status the
+   * API server sends before upgrading; SPDY upgrades are refused the same way (kubectl then
+   * reports the WebSocket attempt's error).
+   */
+  upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    this.record(req, url);
+    socket.on("error", () => socket.destroy());
+    this.openSockets.add(socket);
+    socket.on("close", () => this.openSockets.delete(socket));
+    if (this.stalled) return;
+    try {
+      if (req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
+      const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/);
+      if (!m) throw badRequest("the server only upgrades connections for pods/{name}/exec");
+      const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+      const denied = this.denials.find((d) => d.resource === "pods/exec" && (d.verb === undefined || d.verb === "create") && (d.namespace === undefined || d.namespace === namespace));
+      if (denied) {
+        throw new ApiError(403, "Forbidden", `pods "${name}" is forbidden: User "${this.options.user}" cannot create resource "pods/exec" in API group "" in the namespace "${namespace}"`, { name, kind: "pods" });
+      }
+      const request = execRequest(this.store.mustGet(podType, namespace, name), url.searchParams);
+      const ws = WebSocketConnection.accept(req, socket, head, execProtocols);
+      if ("refused" in ws) throw badRequest(ws.refused);
+      const kill = runExec(ws, request);
+      this.runningExecs.add(kill);
+      ws.onClose(() => this.runningExecs.delete(kill));
+    } catch (error) {
+      const status = error instanceof ApiError ? error : new ApiError(500, "InternalError", `Internal error occurred: ${(error as Error).message}`);
+      const body = JSON.stringify(status.toStatus());
+      socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, private\r\n\r\n${body}`);
+    }
+  };
+
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer) {
     const contentType = req.headers["content-type"] ?? "";
     const body = raw.toString("utf8");
     const decodeObject = () => (isProtobuf(contentType) ? decodeProtobufObject(raw) : parseJson(body));
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (!publicPaths.has(path) && req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
+    if (ServiceProxy.handles(path)) return this.proxy.forward(req, res, url, raw);
     // An empty OpenAPI v2 document (zero bytes is a valid protobuf Document): kubectl needs one to
     // validate `create -f`/`apply -f`, and finding no schema for a kind it skips client-side checks.
     if (path === "/openapi/v2") {
@@ -204,6 +259,7 @@ export class ApiServer {
 
     if (type.group === "metrics.k8s.io") return this.metricsRead(res, type, namespace, name, params);
     if (sub === "log") return this.podLog(res, namespace!, name!, params);
+    if (sub === "exec") throw badRequest("Upgrade request required");
     if (sub === "scale") return this.scale(res, type, namespace!, name!, verb, verb === "update" ? decodeObject() : body, contentType, dryRun);
 
     switch (verb) {

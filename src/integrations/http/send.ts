@@ -3,7 +3,7 @@ import type { Endpoint } from "./endpoint.js";
 import type { HttpErrorClass, HttpErrorInit } from "./http-error.js";
 
 export interface HttpRequest {
-  method?: "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Relative to the endpoint's base URL, e.g. "api/v2/alerts". */
   path: string;
   /** A list repeats the parameter: `filter=a&filter=b`. */

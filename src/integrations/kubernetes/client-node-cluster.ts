@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiException,
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -17,7 +19,10 @@ import {
 import {
   KubernetesError,
   type CallOptions,
+  type ConfigMapChange,
   type ContainerFacts,
+  type ExecOptions,
+  type ExecResult,
   type KubernetesCluster,
   type KubernetesErrorKind,
   type NodeFacts,
@@ -25,7 +30,12 @@ import {
   type PodFacts,
   type PodLogOptions,
   type PodUsage,
+  type RolloutState,
+  type RolloutUndo,
+  type RolloutWaitOptions,
 } from "./cluster.js";
+import { execInPod } from "./pod-exec.js";
+import { RolloutHistoryError, revisionAnnotation, revisionToRestore, rollbackPatch, rolloutState, sameTemplate, selectorString } from "./rollout.js";
 
 export interface KubernetesTarget {
   /** Path of the kubeconfig; without it the usual search (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -97,36 +107,46 @@ class ClientNodeCluster implements KubernetesCluster {
     this.context = kc.getCurrentContext();
   }
 
-  /**
-   * One API client per call: its signal travels in the request context, the only per-request
-   * hook the generated client has that works the same in client-node 1.x and 2.x.
-   */
-  private async call<A, R>(Api: ApiClass<A>, what: string, options: CallOptions, work: (api: A) => Promise<R>): Promise<R> {
+  /** Work bounded by the call's timeout and the caller's signal; whatever it throws comes out classified. */
+  private async bounded<R>(what: string, options: CallOptions, work: (signal: AbortSignal) => Promise<R>): Promise<R> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const api = new Api(
-      createConfiguration({
-        baseServer: new ServerConfiguration(this.server, {}),
-        authMethods: { default: this.kc },
-        promiseMiddleware: [
-          {
-            pre: async (context) => {
-              context.setSignal(signal);
-              context.setHeaderParam("User-Agent", "gameops");
-              return context;
-            },
-            post: async (response) => response,
-          },
-        ],
-      }),
-    );
     try {
       signal.throwIfAborted();
-      return await work(api);
+      return await work(signal);
     } catch (error) {
       throw this.classify(error, what, timeout.aborted ? timeoutMs : undefined, options.signal);
     }
+  }
+
+  /**
+   * One API client per call: its signal travels in the request context, the only per-request
+   * hook the generated client has that works the same in client-node 1.x and 2.x. A patch says
+   * its kind in `contentType` (the generated client would send every patch as a JSON patch).
+   */
+  private call<A, R>(Api: ApiClass<A>, what: string, options: CallOptions & { contentType?: string }, work: (api: A) => Promise<R>): Promise<R> {
+    return this.bounded(what, options, (signal) =>
+      work(
+        new Api(
+          createConfiguration({
+            baseServer: new ServerConfiguration(this.server, {}),
+            authMethods: { default: this.kc },
+            promiseMiddleware: [
+              {
+                pre: async (context) => {
+                  context.setSignal(signal);
+                  context.setHeaderParam("User-Agent", "gameops");
+                  if (options.contentType) context.setHeaderParam("Content-Type", options.contentType);
+                  return context;
+                },
+                post: async (response) => response,
+              },
+            ],
+          }),
+        ),
+      ),
+    );
   }
 
   private classify(error: unknown, what: string, timedOutAfterMs: number | undefined, callerSignal: AbortSignal | undefined): KubernetesError {
@@ -140,6 +160,12 @@ class ClientNodeCluster implements KubernetesCluster {
     if (error instanceof ApiException) {
       const kind = kindOfStatus(error.code);
       return new KubernetesError(kind, `${what}: ${statusMessage(error)}`, error.code, { cause: error });
+    }
+    // A refused WebSocket upgrade (exec) only says the status; the Status body is not read.
+    const upgrade = /Unexpected server response: (\d+)/.exec(error instanceof Error ? error.message : "");
+    if (upgrade) {
+      const status = Number(upgrade[1]);
+      return new KubernetesError(kindOfStatus(status), `${what}: the API server refused the exec stream (HTTP ${status})`, status, { cause: error });
     }
     const code = networkCode(error);
     if (code && tlsCodes.test(code)) {
@@ -197,6 +223,111 @@ class ClientNodeCluster implements KubernetesCluster {
       const text = await api.readNamespacedPodLog({ name: pod, namespace, ...query });
       return typeof text === "string" ? text : String(text ?? "");
     });
+  }
+
+  deploymentSelector(namespace: string, name: string, options: CallOptions = {}): Promise<string> {
+    return this.call(AppsV1Api, `reading deployment ${namespace}/${name}`, options, async (api) => {
+      const deployment = await api.readNamespacedDeployment({ name, namespace });
+      return selectorString(deployment.spec?.selector);
+    });
+  }
+
+  scaleDeployment(namespace: string, name: string, replicas: number, options: CallOptions = {}): Promise<{ from: number; to: number }> {
+    return this.call(AppsV1Api, `scaling deployment ${namespace}/${name} to ${replicas}`, options, async (api) => {
+      const scale = await api.readNamespacedDeploymentScale({ name, namespace });
+      // The resourceVersion makes the write a compare-and-set: if an autoscaler or a person scaled
+      // in between, this is a 409 Conflict rather than `from` naming a count that was not replaced.
+      await api.replaceNamespacedDeploymentScale({
+        name,
+        namespace,
+        body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace, resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas } },
+      });
+      return { from: scale.spec?.replicas ?? 0, to: replicas };
+    });
+  }
+
+  async restartDeployment(namespace: string, name: string, at: Date, options: CallOptions = {}): Promise<{ restartedAt: string }> {
+    const what = `restarting deployment ${namespace}/${name}`;
+    const deployment = await this.call(AppsV1Api, what, options, (api) => api.readNamespacedDeployment({ name, namespace }));
+    if (deployment.spec?.paused) throw new KubernetesError("invalid", `${what}: the deployment is paused; resume it first (kubectl rollout resume deployment/${name})`);
+    // kubectl's own restart: a pod-template annotation, so the controller rolls every pod.
+    const restartedAt = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const body = { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": restartedAt } } } } };
+    await this.call(AppsV1Api, what, { ...options, contentType: "application/strategic-merge-patch+json" }, (api) => api.patchNamespacedDeployment({ name, namespace, body }));
+    return { restartedAt };
+  }
+
+  async rolloutStatus(namespace: string, name: string, options: RolloutWaitOptions): Promise<RolloutState> {
+    const { waitMs, pollMs = 1000, onProgress, ...call } = options;
+    const what = `reading the rollout of deployment ${namespace}/${name}`;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const state = rolloutState(await this.call(AppsV1Api, what, call, (api) => api.readNamespacedDeployment({ name, namespace })));
+      onProgress?.(state);
+      const left = deadline - Date.now();
+      if (state.done || state.progressDeadlineExceeded || left <= 0) return state;
+      try {
+        await sleep(Math.min(pollMs, left), undefined, call.signal ? { signal: call.signal } : {});
+      } catch (error) {
+        throw new KubernetesError("aborted", `waiting for the rollout of deployment ${namespace}/${name}: cancelled (${state.message})`, undefined, { cause: error });
+      }
+    }
+  }
+
+  async undoRollout(namespace: string, name: string, toRevision?: number, options: CallOptions = {}): Promise<RolloutUndo> {
+    const what = `rolling back deployment ${namespace}/${name}${toRevision !== undefined ? ` to revision ${toRevision}` : ""}`;
+    // Raw JSON, not the generated models: the template goes back to the server as it came, with no field renamed or defaulted on the way.
+    const raw = { group: "apps", version: "v1", namespace };
+    const deployment = await this.call(CustomObjectsApi, what, options, (api) => api.getNamespacedCustomObject({ ...raw, plural: "deployments", name }));
+    if (deployment.spec?.paused) throw new KubernetesError("invalid", `${what}: the deployment is paused; resume it first (kubectl rollout resume deployment/${name})`);
+    const list = await this.call(CustomObjectsApi, what, options, (api) =>
+      api.listNamespacedCustomObject({ ...raw, plural: "replicasets", labelSelector: selectorString(deployment.spec?.selector) }),
+    );
+    // As kubectl: only the replica sets this deployment controls, whatever else matches its selector.
+    const owned = ((list?.items ?? []) as any[]).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((r: any) => r.controller && r.uid === deployment.metadata?.uid));
+    let target: ReturnType<typeof revisionToRestore>;
+    try {
+      target = revisionToRestore(name, owned, toRevision);
+    } catch (error) {
+      if (error instanceof RolloutHistoryError) throw new KubernetesError("not-found", `${what}: ${error.message}`, undefined, { cause: error });
+      throw error;
+    }
+    const from = Number(deployment.metadata?.annotations?.[revisionAnnotation] ?? 0);
+    if (sameTemplate(target.replicaSet.spec?.template, deployment.spec?.template)) return { from, to: target.revision, skipped: true };
+    const body = rollbackPatch(deployment, target.replicaSet);
+    await this.call(AppsV1Api, what, { ...options, contentType: "application/json-patch+json" }, (api) => api.patchNamespacedDeployment({ name, namespace, body }));
+    return { from, to: target.revision, skipped: false };
+  }
+
+  async patchConfigMap(namespace: string, name: string, data: Record<string, string>, options: CallOptions = {}): Promise<ConfigMapChange> {
+    const what = `patching config map ${namespace}/${name}`;
+    const current = await this.call(CoreV1Api, what, options, (api) => api.readNamespacedConfigMap({ name, namespace }));
+    const before: Record<string, string> = current.data ?? {};
+    const changed = Object.keys(data).filter((key) => before[key] !== data[key]);
+    const previous = Object.fromEntries(changed.map((key) => [key, before[key] ?? null]));
+    if (changed.length === 0) return { changed, previous };
+    // The resourceVersion in the patch is a precondition: `previous` is exactly what was overwritten.
+    const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, data: Object.fromEntries(changed.map((key) => [key, data[key]])) };
+    await this.call(CoreV1Api, what, { ...options, contentType: "application/merge-patch+json" }, (api) => api.patchNamespacedConfigMap({ name, namespace, body }));
+    return { changed, previous };
+  }
+
+  async exec(namespace: string, pod: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const what = `running ${command[0] ?? "nothing"} in pod ${namespace}/${pod}`;
+    if (command.length === 0) throw new KubernetesError("invalid", `${what}: no command given`);
+    const found = await this.call(CoreV1Api, what, options, (api) => api.readNamespacedPod({ name: pod, namespace }));
+    const names = (found.spec?.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(found.spec?.initContainers ?? []).map((c) => c.name)];
+    if (options.container !== undefined && !all.includes(options.container)) {
+      throw new KubernetesError("invalid", `${what}: the pod has no container "${options.container}"; it has ${names.join(", ")}`);
+    }
+    const phase = found.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") throw new KubernetesError("invalid", `${what}: cannot exec into a container in a completed pod; current phase is ${phase}`);
+    const container = options.container ?? found.metadata?.annotations?.["kubectl.kubernetes.io/default-container"] ?? names[0]!;
+    const result = await this.bounded(`${what} container ${container}`, options, (signal) =>
+      execInPod(this.kc, { namespace, pod, container, command }, { signal, maxOutputBytes: options.maxOutputBytes ?? 65_536, what: `${what} container ${container}` }),
+    );
+    return { container, ...result };
   }
 }
 

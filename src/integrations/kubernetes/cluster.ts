@@ -40,6 +40,64 @@ export interface PodLogOptions extends CallOptions {
   limitBytes?: number;
 }
 
+/** A deployment's rollout as `kubectl rollout status` judges it. */
+export interface RolloutState {
+  /** Every wanted replica is updated and available, and the spec change was observed. */
+  done: boolean;
+  /** The controller gave up (condition Progressing, reason ProgressDeadlineExceeded): waiting longer will not help. */
+  progressDeadlineExceeded: boolean;
+  /** What kubectl would print, e.g. `Waiting for deployment "game" rollout to finish: 1 out of 3 new replicas have been updated...`. */
+  message: string;
+  /** Wanted (spec.replicas). */
+  replicas: number;
+  updated: number;
+  ready: number;
+  available: number;
+  /** `deployment.kubernetes.io/revision`, when the controller has written it. */
+  revision?: number;
+}
+
+export interface RolloutWaitOptions extends CallOptions {
+  /** How long to wait for the rollout to finish; 0 reads it once. Each read is bounded by the call timeout. */
+  waitMs: number;
+  /** Between reads; 1 s by default. */
+  pollMs?: number;
+  /** Each state read while waiting. */
+  onProgress?(state: RolloutState): void;
+}
+
+export interface RolloutUndo {
+  /** The revision running before. */
+  from: number;
+  /** The revision whose pod template was restored (the controller then numbers it anew). */
+  to: number;
+  /** That revision's template was already running: nothing changed (kubectl's "skipped rollback"). */
+  skipped: boolean;
+}
+
+export interface ConfigMapChange {
+  /** Keys whose value changed or that were added. */
+  changed: string[];
+  /** Their values before, `null` where the key did not exist: what a rollback writes back. */
+  previous: Record<string, string | null>;
+}
+
+export interface ExecOptions extends CallOptions {
+  /** Without it, the pod's default container (annotation `kubectl.kubernetes.io/default-container`, else the first), as kubectl picks. */
+  container?: string;
+  /** stdout and stderr each keep their last this many bytes; 64 KiB by default. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  container: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Output was longer than maxOutputBytes; the tail is kept. */
+  truncated: boolean;
+}
+
 export interface KubernetesCluster {
   /** The API server URL, safe to print. */
   readonly server: string;
@@ -50,6 +108,20 @@ export interface KubernetesCluster {
   nodeMetrics(options?: CallOptions): Promise<NodeUsage[]>;
   podMetrics(namespace: string, labelSelector?: string, options?: CallOptions): Promise<PodUsage[]>;
   podLogs(namespace: string, pod: string, options?: PodLogOptions): Promise<string>;
+  /** The label selector of a deployment's pods, as a string for listPods. */
+  deploymentSelector(namespace: string, name: string, options?: CallOptions): Promise<string>;
+  /** Through the scale subresource, guarded by its resourceVersion: `from` is exactly what was replaced. */
+  scaleDeployment(namespace: string, name: string, replicas: number, options?: CallOptions): Promise<{ from: number; to: number }>;
+  /** `kubectl rollout restart`: stamps the pod template so every pod is replaced. */
+  restartDeployment(namespace: string, name: string, at: Date, options?: CallOptions): Promise<{ restartedAt: string }>;
+  /** Reads the rollout until it is done or `waitMs` has passed; returns the last state either way. */
+  rolloutStatus(namespace: string, name: string, options: RolloutWaitOptions): Promise<RolloutState>;
+  /** `kubectl rollout undo [--to-revision]`: the previous (or given) revision's template from its replica set. */
+  undoRollout(namespace: string, name: string, toRevision?: number, options?: CallOptions): Promise<RolloutUndo>;
+  /** Sets keys of a config map's `data`, guarded by its resourceVersion. */
+  patchConfigMap(namespace: string, name: string, data: Record<string, string>, options?: CallOptions): Promise<ConfigMapChange>;
+  /** Runs a command in a container (exec subresource over WebSocket); a non-zero exit is a result, not an error. */
+  exec(namespace: string, pod: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
 }
 
 export type KubernetesErrorKind =

@@ -19,7 +19,12 @@ export type MysqlSession = {
   close(): Promise<void>;
 };
 
-/** Opens one session bounded by `signal`: aborting destroys the socket, so no query outlives it. */
+/**
+ * Opens one session bounded by `signal`: aborting destroys our socket, so the caller is never held
+ * up. mysql2 only half-closes it, so a statement already sent may still finish on the server: fine
+ * for the read-only status queries of the health check; the runbook `sql` step kills its statement
+ * with KILL QUERY from a second connection instead.
+ */
 export async function connectMysql(target: MysqlTarget, options: { timeoutMs: number; signal: AbortSignal }): Promise<MysqlSession> {
   let connection: mysql.Connection;
   try {
@@ -59,6 +64,7 @@ export function describeMysqlError(error: unknown, target: MysqlTarget): MysqlEr
   const where = `${target.host}:${target.port}`;
   switch (e.code) {
     case "ER_ACCESS_DENIED_ERROR":
+    case "ER_ACCESS_DENIED_NO_PASSWORD_ERROR":
     case "ER_DBACCESS_DENIED_ERROR":
       return new MysqlError(`access denied for ${target.user} at ${where}: check the user and password (GAMEOPS_MYSQL_PASSWORD_FILE)`, false, e.code, { cause: error });
     case "ECONNREFUSED":

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as foundation from "./001-foundation.js";
+import * as runbookRuns from "./002-runbook-runs.js";
 
 /**
  * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
@@ -7,6 +8,7 @@ import * as foundation from "./001-foundation.js";
  */
 const migrations: Record<string, Migration> = {
   "001-foundation": foundation,
+  "002-runbook-runs": runbookRuns,
 };
 
 export const migrationProvider: MigrationProvider = {
