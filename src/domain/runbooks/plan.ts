@@ -113,7 +113,7 @@ function plan(runbook: Runbook, params: Record<string, unknown>, describe: Descr
       return hide(planned);
     }
     if (rendered.title !== undefined) planned.title = rendered.title;
-    planned.action = describeStep(rendered, describe, options, params, calling, planned);
+    planned.action = describeStep(rendered, describe, options, calling, planned);
     planned.destructive = step.destructive ?? planned.action.destructive;
     return hide(planned);
   };
@@ -155,7 +155,7 @@ function decide(when: string, scope: Scope, isDeferred: (path: string[]) => bool
 }
 
 /** The executor's own kinds are described here; the StepKinds' through `describe`. */
-function describeStep(step: Step, describe: Describe, options: PlanOptions, params: Record<string, unknown>, calling: string[], planned: PlannedStep): ActionDescription {
+function describeStep(step: Step, describe: Describe, options: PlanOptions, calling: string[], planned: PlannedStep): ActionDescription {
   switch (step.kind) {
     case "approve": {
       const s = step.spec;
