@@ -63,7 +63,7 @@ const walkers: { [K in StepKindName]: (spec: StepSpec<K>, v: Visitor) => StepSpe
     const rendered = "argv" in spec ? { ...spec, ...common, argv: spec.argv.map((a, i) => v.text(`shell.argv.${i}`, a)) } : { ...spec, ...common };
     return dropUndefined(rendered) as StepSpec<"shell">;
   },
-  sql: (spec, v) => ({ ...spec, params: spec.params.map((p, i) => v.value(`sql.params.${i}`, p)) as string[] }),
+  sql: (spec, v) => ({ ...spec, params: spec.params.map((p, i) => (typeof p === "string" ? v.value(`sql.params.${i}`, p) : p)) as StepSpec<"sql">["params"] }),
   redis: (spec, v) => ({ ...spec, command: spec.command.map((c, i) => v.text(`redis.command.${i}`, c)) }),
   http(spec, v) {
     const rendered = {

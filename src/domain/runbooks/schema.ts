@@ -70,8 +70,11 @@ export const sqlSpec = z.strictObject({
   /** A configured target; `mysql` by default. */
   target: z.string().default("mysql"),
   statement: z.string().min(1),
-  /** Bound to the statement's `?` placeholders, never spliced into it. */
-  params: z.array(template).default([]),
+  /**
+   * Bound to the statement's `?` placeholders, never spliced into it. Templates in the file; once
+   * rendered a value keeps its type (an id stays a number), which a wait's probe is checked with.
+   */
+  params: z.array(z.union([template, z.number(), z.boolean(), z.null()])).default([]),
   expect: z.strictObject({ rows: countExpectation.optional(), affected: countExpectation.optional() }).optional(),
 });
 

@@ -530,8 +530,8 @@ export class RunDriver {
   /** Polls the probe every `every` until `until` holds or the deadline passes, counted from the step's first attempt. */
   private async runWait(rendered: Step & { kind: "wait" }, context: StepContext, output: StepOutput): Promise<StepResult> {
     const spec = rendered.spec;
-    const probe = parseProbe(spec.probe, rendered.id).step;
-    if (!probe) throw new StepFailure("the probe is not a valid step body", { retryable: false });
+    const { step: probe, issues } = parseProbe(spec.probe, rendered.id);
+    if (!probe) throw new StepFailure(`the rendered probe is not a valid step body: ${describeProbeIssues(issues)}`, { retryable: false });
     const first = this.attemptsAt(this.position)[0];
     const deadline = Date.parse(first?.startedAt ?? this.nowIso()) + spec.deadline;
     const kind = probe.kind === "check" ? undefined : await this.ctx.loadKind(probe.kind);
@@ -562,8 +562,8 @@ export class RunDriver {
 
   private async describeWait(rendered: Step & { kind: "wait" }): Promise<RenderedAction> {
     const spec = rendered.spec;
-    const probe = parseProbe(spec.probe, rendered.id).step;
-    if (!probe) throw new Error("the probe is not a valid step body");
+    const { step: probe, issues } = parseProbe(spec.probe, rendered.id);
+    if (!probe) throw new Error(`the rendered probe is not a valid step body: ${describeProbeIssues(issues)}`);
     const probeAction = probe.kind === "check" ? describeCheck(probe.spec) : (await this.ctx.loadKind(probe.kind)).describe(probe.spec as never, this.ctx.config);
     return {
       summary: `wait until ${spec.until}, probing every ${formatDuration(spec.every)} for at most ${formatDuration(spec.deadline)}: ${probeAction.summary}`,
@@ -925,4 +925,8 @@ async function settleWithin<T>(work: Promise<T>, signal: AbortSignal, graceMs: n
   } finally {
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
+}
+
+function describeProbeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `probe.${i.path.map(String).join(".")}: ${i.message}`).join("; ");
 }

@@ -602,6 +602,24 @@ describe.each(dialects)("runbook executor on %s", (dialect) => {
       expect(done).toMatchObject({ status: "failed", error: 'step "call": no runbook named "nowhere"' });
     });
 
+    it("keeps a value rendered into a wait probe's SQL params typed, and binds it", async () => {
+      const { loadConfig } = await import("../../../src/config/load.js");
+      const withMysql = loadConfig({ cwd: tmpdir(), env: { GAMEOPS_MYSQL_URL: "mysql://root@127.0.0.1:3306/test" } }).config;
+      executor({ config: withMysql, stepKinds: { ...kinds.registry, sql: () => import("../../../src/engine/runbooks/steps/sql.js") } });
+      const book = runbook({
+        name: "typed-probe",
+        steps: [
+          { id: "pick", notify: { channel: "output", text: '{"n": 41}' } },
+          {
+            id: "answer",
+            wait: { until: "${{ probe.rows[0].v == 42 }}", every: "1s", deadline: "1m", probe: { sql: { statement: "SELECT ? + 1 AS v", params: ["${{ steps.pick.outputs.n }}"] } } },
+          },
+        ],
+      });
+      const done = await run(book);
+      expect(done.status).toBe("succeeded");
+    });
+
     it("polls a wait probe until its condition holds", async () => {
       const dir = await mkdtemp(join(tmpdir(), "gameops-wait-"));
       try {
