@@ -30,9 +30,10 @@ export class EventStream {
     reply.raw.on("close", () => this.end());
   }
 
-  send(event: string, data: unknown): void {
+  /** `id` lets a client that reconnects resume after it (the Last-Event-ID header). */
+  send(event: string, data: unknown, id?: string | number): void {
     if (this.#ended) return;
-    this.#reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.#reply.raw.write(`${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Runs when the stream ends, whichever side ends it. */

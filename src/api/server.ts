@@ -1,6 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
+import type { RunbookExecutor } from "../engine/runbooks/executor.js";
+import type { Catalog } from "../runbooks/catalog.js";
 import type { Store } from "../store/store.js";
 import { registerConsole } from "./console.js";
 import { installErrorHandling } from "./errors.js";
@@ -11,6 +13,7 @@ import { ApiRoutes } from "./route.js";
 import { registerAuditRoutes } from "./routes/audit-routes.js";
 import { registerCheckRoutes } from "./routes/check-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
+import { registerRunbookRoutes } from "./routes/runbook-routes.js";
 import { registerSystemRoutes } from "./routes/system-routes.js";
 import { registerTokenRoutes } from "./routes/token-routes.js";
 import { packageVersion } from "../package-root.js";
@@ -19,6 +22,11 @@ export interface ServerOptions {
   config: Config;
   store: Store;
   checks: CheckService;
+  /**
+   * The runbook executor and the catalogue it runs from (read on each request, so that a fixed
+   * runbook shows without a restart). The runbook routes exist only with them.
+   */
+  runbooks?: { executor: RunbookExecutor; catalog: () => Catalog };
   /** A pino logger; no request logging without one. */
   logger?: FastifyBaseLogger;
 }
@@ -61,6 +69,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerPeopleRoutes(routes, { store });
   registerTokenRoutes(routes, { store });
   registerAuditRoutes(routes, { store });
+  if (options.runbooks) registerRunbookRoutes(routes, { store, streams, ...options.runbooks });
   registerConsole(app);
   return app;
 }

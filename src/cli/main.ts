@@ -5,8 +5,10 @@ import { ApiError } from "./remote.js";
 import { UsageError } from "./usage-error.js";
 
 /**
- * Exit codes: `check` follows Nagios (0 ok, 1 warning, 2 critical, 3 unknown); every other
- * command exits 0 on success, 1 when the operation failed, 2 on a usage error, 78 on a bad config.
+ * Exit codes: `check` follows Nagios (0 ok, 1 warning, 2 critical, 3 unknown); `runbook run` and
+ * `run resume` say how the run stands (0 succeeded, 1 failed or rolled back, 4 waiting, 5
+ * cancelled); every other command exits 0 on success, 1 when the operation failed, 2 on a usage
+ * error, 78 on a bad config.
  */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("serve the API and console, and run the scheduled daily check")
     .option("--port <port>", "TCP port (default 7070 or server.port)")
     .option("--host <address>", "address to listen on (default 127.0.0.1)")
+    .option("--demo [servers]", "also run a demo fleet of game servers on loopback (default 3), so every runbook can run here")
     .action(async (options) => setCode(await (await import("./commands/up.js")).up(program.opts(), options)));
 
   const runs = program.command("runs").description("history of health-check runs");
@@ -55,6 +58,80 @@ export async function main(argv: string[]): Promise<number> {
     .description("one run with every check's details")
     .option("--json", "print JSON")
     .action(async (id, options) => setCode(await (await import("./commands/runs.js")).show(program.opts(), id, options)));
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const runbook = program.command("runbook").description("runbooks: the catalogue, validation, and running one (docs/runbooks.md)");
+  runbook
+    .command("list", { isDefault: true })
+    .description("built-in runbooks and your own (runbooks/ beside gameops.yaml, or GAMEOPS_RUNBOOKS)")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/runbook.js")).list(program.opts(), options)));
+  runbook
+    .command("show <name>")
+    .description("a runbook's params and its plan with the default params")
+    .option("--json", "print JSON")
+    .action(async (name, options) => setCode(await (await import("./commands/runbook.js")).show(program.opts(), name, options)));
+  runbook
+    .command("validate <files...>")
+    .description("check runbook files: each mistake with file:line:column, the field and the fix (exit 1 if any is invalid)")
+    .option("--json", "print JSON")
+    .action(async (files, options) => setCode(await (await import("./commands/runbook.js")).validate(program.opts(), files, options)));
+  runbook
+    .command("schema")
+    .description("print the runbook format's JSON Schema (for editors)")
+    .action(async () => setCode(await (await import("./commands/runbook.js")).schema()));
+  runbook
+    .command("run <name-or-file>")
+    .description("run a runbook (exit 0 succeeded, 1 failed or rolled back, 2 usage, 4 waiting, 5 cancelled)")
+    .option("--param <name=value>", "a param (repeat for more)", collect)
+    .option("--param-file <name=path>", "a param's value read from a file: for secrets, which argv would show (repeat for more)", collect)
+    .option("--dry-run", "print the whole plan — every rendered command, target and approval gate — and touch nothing")
+    .option("--yes", 'start without asking "Start? [y/N]" (never answers an approval step)')
+    .option("--as <person>", "who starts it and answers approvals here (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end (progress goes to stderr)")
+    .action(async (name, options) => setCode(await (await import("./commands/runbook.js")).run(program.opts(), name, options)));
+
+  const run = program.command("run").description("runbook runs: history, approvals, decisions, resume, cancel");
+  run
+    .command("list", { isDefault: true })
+    .description("recent runs, newest first")
+    .option("--limit <n>", "how many", "20")
+    .option("--status <list>", "only these statuses, e.g. waiting_approval,running")
+    .option("--runbook <name>", "only runs of this runbook")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/run.js")).list(program.opts(), options)));
+  run
+    .command("show <id>")
+    .description("one run: every step with its action, status, time and output; approvals; artifacts")
+    .option("--json", "print JSON")
+    .action(async (id, options) => setCode(await (await import("./commands/run.js")).show(program.opts(), id, options)));
+  run
+    .command("approve <id>")
+    .description("approve (or --reject) the approval a run waits for")
+    .option("--step <id>", "the approve step (default: the one the run waits at)")
+    .option("--reject", "reject instead: the step fails")
+    .option("--comment <text>", "why, kept with the approval")
+    .option("--as <person>", "who approves, locally (default: GAMEOPS_PERSON); through a server, the token's person")
+    .action(async (id, options) => setCode(await (await import("./commands/run.js")).approve(program.opts(), id, options)));
+  run
+    .command("decide <id> <choice>")
+    .description("about an interrupted step that is not idempotent: retry, skip or fail it")
+    .option("--step <id>", "the interrupted step (default: the one the run waits at)")
+    .option("--as <person>", "who decides, locally (default: GAMEOPS_PERSON)")
+    .action(async (id, choice, options) => setCode(await (await import("./commands/run.js")).decide(program.opts(), id, choice, options)));
+  run
+    .command("resume <id>")
+    .description("go on with a run here (after a crash, an approval, or a Ctrl-C); same exit codes as runbook run")
+    .option("--param <name=value>", "a secret param again (repeat for more)", collect)
+    .option("--param-file <name=path>", "a secret param's value from a file (repeat for more)", collect)
+    .option("--as <person>", "who resumes it and answers approvals here (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end")
+    .action(async (id, options) => setCode(await (await import("./commands/run.js")).resume(program.opts(), id, options)));
+  run
+    .command("cancel <id>")
+    .description("cancel a run: the step under way is aborted, finally runs, the locks are released")
+    .option("--as <person>", "who cancels it (default: GAMEOPS_PERSON)")
+    .action(async (id, options) => setCode(await (await import("./commands/run.js")).cancel(program.opts(), id, options)));
 
   const token = program.command("token").description("API tokens (stored hashed; shown once)");
   token

@@ -1,5 +1,6 @@
 import { userInfo } from "node:os";
 import { loadConfig, type Config } from "../config/load.js";
+import { demoFleetTarget } from "../demo/control-file.js";
 import type { Store } from "../store/store.js";
 import { remoteFromEnv, type RemoteApi } from "./remote.js";
 
@@ -8,9 +9,11 @@ export interface GlobalOptions {
 }
 
 /** Loads the configuration once per command, printing its warnings (unknown variables, secrets in clear) to stderr. */
-export function configFor(global: GlobalOptions): Config {
+export function configFor(global: GlobalOptions, options: { discoverDemoFleet?: boolean } = {}): Config {
   const { config, warnings } = loadConfig({ cwd: process.cwd(), env: process.env, ...(global.config ? { path: global.config } : {}) });
   for (const w of warnings) process.stderr.write(`gameops: warning: ${w}\n`);
+  // A demo fleet run by `gameops up --demo` on this data dir is this machine's fleet, unless one is configured.
+  if (options.discoverDemoFleet !== false) config.targets.fleet ??= demoFleetTarget(config.dataDir);
   return config;
 }
 

@@ -9,10 +9,11 @@
  * `<dataDir>/demo-fleet/fleet.json` (mode 0600); `demoFleetTarget(dataDir)` reads it back.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FleetTarget } from "../config/load.js";
 import { Secret } from "../config/secret.js";
+import { controlFileName } from "./control-file.js";
 import { startControlServer, UnknownServerError } from "./fleet-control.js";
 import { startGameServer, type GameServerProcess } from "./game-process.js";
 
@@ -61,7 +62,6 @@ export interface DemoFleet {
 }
 
 export const maxDemoFleetSize = 16;
-const controlFileName = "fleet.json";
 
 interface Member {
   id: string;
@@ -261,22 +261,4 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
   };
 }
 
-/**
- * The fleet target of a demo fleet that another process on this machine runs with this data
- * directory (`gameops up --demo`), or undefined when there is none or its process is gone.
- */
-export function demoFleetTarget(dataDir: string): FleetTarget | undefined {
-  let saved: { url?: unknown; token?: unknown; pid?: unknown };
-  try {
-    saved = JSON.parse(readFileSync(join(dataDir, "demo-fleet", controlFileName), "utf8")) as typeof saved;
-  } catch {
-    return undefined;
-  }
-  if (typeof saved.url !== "string" || typeof saved.token !== "string" || typeof saved.pid !== "number") return undefined;
-  try {
-    process.kill(saved.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return undefined;
-  }
-  return { kind: "local", url: saved.url, token: new Secret(saved.token) };
-}
+export { demoFleetTarget } from "./control-file.js";

@@ -4,24 +4,53 @@ import { buildServer } from "../../api/server.js";
 import { ensureAdminToken } from "../../api/admin-token.js";
 import { DailySchedule, dailyCheckTimer } from "../../engine/daily-schedule.js";
 import { createCheckService } from "../../engine/health/check-service.js";
+import { RunbookExecutor } from "../../engine/runbooks/executor.js";
+import { stepKinds } from "../../engine/runbooks/steps/index.js";
 import { TimerLoop } from "../../engine/timer-loop.js";
+import { loadCatalog, runbookFolders } from "../../runbooks/catalog.js";
 import { configFor, openLocalStore, type GlobalOptions } from "../session.js";
 import { UsageError } from "../usage-error.js";
 
 /**
- * The server: API and console, the timer loop, and the daily check on its schedule. Runs until
- * SIGINT/SIGTERM, then drains: no new timers, in-flight runs finish and are stored.
+ * The server: API and console, the timer loop, the daily check on its schedule, and the runbook
+ * executor. Runs until SIGINT/SIGTERM, then drains: no new timers, in-flight check runs finish
+ * and are stored, runbook runs are given back to the queue at their next step boundary.
  */
-export async function up(global: GlobalOptions, options: { port?: string; host?: string }): Promise<number> {
-  const config = configFor(global);
+export async function up(global: GlobalOptions, options: { port?: string; host?: string; demo?: boolean | string }): Promise<number> {
+  // Not another process's demo fleet: with --demo this server starts its own.
+  const config = configFor(global, { discoverDemoFleet: false });
   const port = options.port === undefined ? config.server.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port from 0 to 65535, not "${options.port}"`);
   const host = options.host ?? config.server.host;
   const logger = pino({ level: process.env.GAMEOPS_LOG_LEVEL ?? "info" }, pino.destination(2));
 
+  const demoSize = options.demo === undefined || options.demo === false ? undefined : options.demo === true ? 3 : Number(options.demo);
+  if (demoSize !== undefined && (!Number.isInteger(demoSize) || demoSize < 1 || demoSize > 20)) {
+    throw new UsageError(`--demo takes the number of game servers, from 1 to 20, not "${options.demo}"`);
+  }
+  // Before anything reads the config: the fleet becomes its fleet target and a log source, so
+  // the runbooks and the logs check act on it like on a real one.
+  const demo = demoSize === undefined ? undefined : await (await import("../../demo/fleet.js")).startDemoFleet({ dataDir: config.dataDir, size: demoSize });
+  if (demo) {
+    config.targets.fleet ??= demo.target;
+    config.targets.logs.push(demo.logSource);
+  }
+
   const store = await openLocalStore(config);
   const adminToken = await ensureAdminToken(store, process.env);
   const checks = createCheckService({ config, store });
+  const folders = runbookFolders({ cwd: process.cwd(), env: process.env, ...(config.source ? { configSource: config.source } : {}) });
+  // Read again on each use: a runbook added to or fixed in the folder needs no restart.
+  const catalog = () => loadCatalog(folders);
+  for (const warning of catalog().warnings) logger.warn(warning);
+  const executor = new RunbookExecutor({
+    store,
+    config,
+    stepKinds,
+    findRunbook: async (name) => catalog().runbooks.get(name),
+    onError: (error) => logger.error({ err: error }, error.message),
+    processLog: (message, fields) => logger.info(fields, message),
+  });
   const schedule = new DailySchedule({ timers: store.timers, cron: config.schedules.dailyCheck, timeZone: config.team.timeZone });
   const timers = new TimerLoop({
     timers: store.timers,
@@ -37,8 +66,10 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
       logger.info({ run: run.id, status: run.status, dueAt }, `daily check ${run.status}`);
     }),
   );
+  // Before the loop starts: an approval timeout or a lock retry due now must find its handler.
+  executor.registerTimers(timers);
 
-  const app = buildServer({ config, store, checks, logger });
+  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog } });
   try {
     await app.listen({ port, host });
   } catch (error) {
@@ -52,6 +83,8 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
 
   const next = await schedule.ensureScheduled(new Date());
   timers.start();
+  // Takes up runs nobody executes: queued ones, and those whose executor died (a killed CLI or server).
+  executor.startPolling();
   // A new install has no history: run once now so the console opens on a real result.
   if (!(await store.checkRuns.latest())) checks.start({ trigger: "startup" });
 
@@ -59,6 +92,9 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   process.stdout.write(
     `gameops is up: console and API at ${url}  (store: ${store.dialect}, data: ${config.dataDir})\n` +
       `daily check: "${config.schedules.dailyCheck}" in ${config.team.timeZone}, next at ${next.dueAt.toISOString()}\n` +
+      (demo
+        ? `demo fleet: ${demo.servers().map((s) => `${s.id} (pid ${s.pid}, :${s.port})`).join(", ")} — try: gameops runbook run demo-drill --param fault=cpu-burn --yes, then gameops runbook run high-cpu\n`
+        : "") +
       (adminToken
         ? `\nAdmin token (shown once, stored hashed — keep it now):\n  ${adminToken}\n` +
           `Use it to add people and their own tokens: gameops people add …; gameops token create --person ID --role operator\n\n`
@@ -76,6 +112,9 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   await timers.stop();
   await app.close();
   await checks.idle();
+  // Before the store closes: each run is committed back to the queue at its next step boundary.
+  await executor.stop();
   await store.close();
+  await demo?.close();
   return 0;
 }

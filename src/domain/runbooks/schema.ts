@@ -283,6 +283,9 @@ function kindSchema(kind: StepKindName, value: unknown): z.ZodType {
 
 // ── runbook ────────────────────────────────────────────────────────────────────────────────
 
+export const runbookTargets = ["mysql", "redis", "kubernetes", "alertmanager", "prometheus", "fleet"] as const;
+export type RunbookTarget = (typeof runbookTargets)[number];
+
 export const runbookSchema = z.strictObject({
   version: z.literal(1).default(1),
   name: slug,
@@ -291,8 +294,8 @@ export const runbookSchema = z.strictObject({
   /** The runtime a troubleshooting runbook supports (node, go, jvm, mariadb…), shown in the catalogue. */
   runtime: z.string().optional(),
   params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "param names are lower-case letters, digits and '_'"), paramSchema).default({}),
-  /** Configured targets the runbook uses (mysql, redis, kubernetes, fleet…): checked before it starts. */
-  targets: z.array(z.string()).default([]),
+  /** Configured targets the runbook uses: a run is refused before anything runs when one is missing. */
+  targets: z.array(z.enum(runbookTargets)).default([]),
   /** Names (templates) held for the whole run; another run needing one waits or fails fast. */
   locks: z.array(template).default([]),
   lock_wait: z.union([z.literal("fail"), duration]).default("fail"),

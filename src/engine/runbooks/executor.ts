@@ -25,6 +25,7 @@ import { checkApprover, type Approver } from "./approvers.js";
 import { systemClock, type Clock } from "./clock.js";
 import { approvalTimeoutTimer, approvalTimerKey, lockWaitTimer, RunDriver, type DriverContext } from "./run-driver.js";
 import type { StepKind } from "./step-kind.js";
+import { missingTargets } from "./targets.js";
 
 export { ApprovalRefused, type Approver } from "./approvers.js";
 export { approvalTimeoutTimer, lockWaitTimer } from "./run-driver.js";
@@ -190,6 +191,9 @@ export class RunbookExecutor {
   async start(runbook: Runbook, given: Readonly<Record<string, ParamValue>>, options: StartOptions): Promise<string | Plan> {
     if (options.dryRun) return this.plan(runbook, given, { startedBy: options.startedBy });
     const params = resolveParams(runbook, given);
+    // Refused before anything is written: a run that cannot reach its target would fail half-way.
+    const missing = missingTargets(runbook, this.context.config);
+    if (missing.length > 0) throw new RunRefused(missing.join("; "));
     // Rendered now, from params only, and kept: a resumed run takes the same locks.
     const locks = renderLocks(runbook, { params, run: { startedBy: options.startedBy } });
     const secretNames = Object.keys(runbook.params).filter((name) => runbook.params[name]!.secret && params[name] !== undefined);

@@ -602,6 +602,15 @@ describe.each(dialects)("runbook executor on %s", (dialect) => {
       expect(done).toMatchObject({ status: "failed", error: 'step "call": no runbook named "nowhere"' });
     });
 
+    it("refuses to start a runbook whose declared target is not configured, writing nothing", async () => {
+      const book = runbook({ name: "needs-mysql", targets: ["mysql", "fleet"], steps: [record("never")] });
+      await expect(executor().start(book, {}, { startedBy: "mina", through: "cli" })).rejects.toThrow(
+          'runbook "needs-mysql" needs the mysql target: set GAMEOPS_MYSQL_URL or targets.mysql.url; ' +
+          'runbook "needs-mysql" needs the fleet target: set GAMEOPS_FLEET_URL or targets.fleet, or start the demo fleet with `gameops up --demo`',
+      );
+      expect(await store.runbookRuns.listRuns({ limit: 5 })).toEqual([]);
+    });
+
     it("keeps a value rendered into a wait probe's SQL params typed, and binds it", async () => {
       const { loadConfig } = await import("../../../src/config/load.js");
       const withMysql = loadConfig({ cwd: tmpdir(), env: { GAMEOPS_MYSQL_URL: "mysql://root@127.0.0.1:3306/test" } }).config;
