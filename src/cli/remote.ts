@@ -23,7 +23,7 @@ export function remoteFromEnv(env: NodeJS.ProcessEnv): RemoteApi | undefined {
   if (!baseUrl) return undefined;
   const token = env.GAMEOPS_TOKEN ?? (env.GAMEOPS_TOKEN_FILE ? readFileSync(env.GAMEOPS_TOKEN_FILE, "utf8").trim() : undefined);
   if (!token) throw new ApiError("GAMEOPS_URL is set but GAMEOPS_TOKEN is not: create one with `gameops token create` and export it (or GAMEOPS_TOKEN_FILE)");
-  const headers = { authorization: `Bearer ${token}` };
+  const headers = { authorization: `Bearer ${token}`, "x-gameops-client": "cli" };
 
   // A progress stream lasts as long as its run; a plain request gets 30 s.
   const send = async (method: string, path: string, body?: unknown, timeoutMs: number | undefined = 30_000): Promise<Response> => {

@@ -215,7 +215,7 @@ describe("gameops runbook run through a server (GAMEOPS_URL)", () => {
     const id = runIdOf(result.stdout);
     expect(result.stdout).toContain("▶ greet [shell] echo 'hello server'\n    │ hello server\n✓ greet succeeded in ");
     expect(result.stdout).toMatch(new RegExp(`✓ run ${id} succeeded in \\S+ \\(exit 0\\)\n$`));
-    expect((await server.store.runbookRuns.getRun(id))?.through).toBe("api");
+    expect((await server.store.runbookRuns.getRun(id))?.through).toBe("cli");
   });
 
   it("stops following at an approval (exit 4); an approval through the API lets the server finish it", async () => {
@@ -237,7 +237,7 @@ describe("gameops runbook run through a server (GAMEOPS_URL)", () => {
     });
     for (let i = 0; i < 200 && (await server.store.runbookRuns.getRun(id))?.status !== "succeeded"; i++) await new Promise((r) => setTimeout(r, 50));
     const shown = await runCli(["run", "show", id], env);
-    expect(shown.stdout).toMatch(/confirm: "Restart 12 sessions\?" — approved by joon at \S+ through the api/);
+    expect(shown.stdout).toMatch(/confirm: "Restart 12 sessions\?" — approved by joon at \S+ through the cli/);
     expect(await runCli(["run", "resume", id], env)).toMatchObject({ code: 1, stderr: `gameops: run ${id} has ended (succeeded); there is nothing to resume\n` });
     const listed = JSON.parse((await runCli(["run", "list", "--json"], env)).stdout);
     expect(listed[0]).toMatchObject({ id, status: "succeeded" });

@@ -94,7 +94,7 @@ describe("gameops up", () => {
     expect(checked.code).toBe({ ok: 0, warning: 1, critical: 2, unknown: 3 }[report.status as string]);
     expect(report.checks.map((c: { name: string }) => c.name)).toEqual(["redis", "disk"]);
     const stored = await api<CheckRunRecord>(up, up.adminToken!, `/api/checks/runs/${report.runId}`);
-    expect(stored).toMatchObject({ trigger: "api", requestedBy: "mina" });
+    expect(stored).toMatchObject({ trigger: "cli", requestedBy: "mina" });
 
     const denied = await runCli(["token", "create", "--person", "mina", "--role", "admin"], { GAMEOPS_URL: up.url, GAMEOPS_TOKEN: minaToken });
     expect(denied.code).toBe(1);

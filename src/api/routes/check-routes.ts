@@ -64,9 +64,9 @@ export function registerCheckRoutes(routes: ApiRoutes, deps: { store: Store; che
     body: startRunBody,
     responses: { 202: { description: "started", schema: z.object({ id: z.string() }) } },
     handler: async ({ body, actor, request, reply }) => {
-      const fromConsole = request.headers["x-gameops-client"] === "console";
+      const client = request.headers["x-gameops-client"];
       const { id } = checks.start({
-        trigger: fromConsole ? "console" : "api",
+        trigger: client === "console" || client === "cli" ? client : "api",
         ...(actor.personId ? { requestedBy: actor.personId } : {}),
         ...(body?.only ? { only: body.only } : {}),
       });

@@ -507,8 +507,10 @@ function personOf(actor: Actor): string {
   return actor.personId ?? actor.name;
 }
 
+/** The console and the CLI say who they are, so the record shows through what a person acted. */
 function throughOf(headers: Record<string, string | string[] | undefined>): RunThrough {
-  return headers["x-gameops-client"] === "console" ? "console" : "api";
+  const client = headers["x-gameops-client"];
+  return client === "console" || client === "cli" ? client : "api";
 }
 
 function lastEventId(header: string | string[] | undefined): number | undefined {
