@@ -1,70 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { CheckRunRecord } from "../../src/store/store.js";
 import { runCli } from "./run-cli.js";
+import { eventually, startUp, stop, stopAll, type Up } from "./up-process.js";
 
-const bin = resolve(import.meta.dirname, "../../bin/gameops.js");
-const running = new Set<ChildProcess>();
-
-afterEach(async () => {
-  for (const child of running) await stop(child);
-});
-
-interface Up {
-  child: ChildProcess;
-  url: string;
-  adminToken?: string;
-  output: () => string;
-}
-
-/** Starts `gameops up` on a free port and waits for its banner (bounded by the test timeout). */
-async function startUp(cwd: string, env: Record<string, string> = {}): Promise<Up> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GAMEOPS_")));
-  const child = spawn(process.execPath, [bin, "up", "--port", "0"], { cwd, env: { ...clean, GAMEOPS_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  await new Promise<void>((resolvePromise, reject) => {
-    child.stdout!.on("data", (d) => {
-      stdout += d;
-      if (/daily check: .*\n/.test(stdout) && (!/Admin token/.test(stdout) || /gmo_\S+\n/.test(stdout))) resolvePromise();
-    });
-    child.once("exit", (code) => reject(new Error(`gameops up exited with ${code}: ${stderr}`)));
-  });
-  return {
-    child,
-    url: /console and API at (\S+)/.exec(stdout)![1]!,
-    ...(/(gmo_\S+)/.exec(stdout) ? { adminToken: /(gmo_\S+)/.exec(stdout)![1]! } : {}),
-    output: () => stdout + stderr,
-  };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  running.delete(child);
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  child.kill("SIGTERM");
-  return exited;
-}
+afterEach(stopAll);
 
 async function api<T>(up: Up, token: string, path: string): Promise<T> {
   const response = await fetch(`${up.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
   return (await response.json()) as T;
-}
-
-/** Polls until the predicate holds; the test's own timeout bounds it. */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("gameops up", () => {
