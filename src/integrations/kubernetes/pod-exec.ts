@@ -1,46 +1,20 @@
 import { Writable } from "node:stream";
 import { Exec, type KubeConfig } from "@kubernetes/client-node";
+import { OutputTail } from "../process/output-tail.js";
 import { KubernetesError } from "./cluster.js";
 
-/** Keeps the last `max` bytes written: a command's output, bounded. */
-class OutputTail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  readonly stream: Writable;
-
-  constructor(private readonly max: number) {
-    this.stream = new Writable({
+/** An output tail that a client library can write to as a stream. */
+function tailStream(max: number): { tail: OutputTail; stream: Writable } {
+  const tail = new OutputTail(max);
+  return {
+    tail,
+    stream: new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.push(chunk);
+        tail.push(chunk);
         done();
       },
-    });
-  }
-
-  private push(chunk: Buffer) {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > this.max && this.chunks.length > 0) {
-      const first = this.chunks[0]!;
-      const excess = this.size - this.max;
-      this.truncated = true;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-      } else {
-        this.chunks[0] = first.subarray(excess);
-        this.size -= excess;
-      }
-    }
-  }
-
-  text(): string {
-    let bytes = Buffer.concat(this.chunks);
-    // A cut may land inside a UTF-8 sequence: drop its continuation bytes rather than print U+FFFD.
-    if (this.truncated) while (bytes.length > 0 && (bytes[0]! & 0xc0) === 0x80) bytes = bytes.subarray(1);
-    return bytes.toString("utf8");
-  }
+    }),
+  };
 }
 
 interface ExecStatus {
@@ -60,8 +34,8 @@ export function execInPod(
   target: { namespace: string; pod: string; container: string; command: string[] },
   options: { signal: AbortSignal; maxOutputBytes: number; what: string },
 ): Promise<{ exitCode: number; stdout: string; stderr: string; truncated: boolean }> {
-  const stdout = new OutputTail(options.maxOutputBytes);
-  const stderr = new OutputTail(options.maxOutputBytes);
+  const out = tailStream(options.maxOutputBytes);
+  const err = tailStream(options.maxOutputBytes);
   return new Promise((resolve, reject) => {
     let socket: { close(): void } | undefined;
     let settled = false;
@@ -86,11 +60,11 @@ export function execInPod(
           reject(new KubernetesError("unknown", `${options.what}: ${status.message ?? "the command failed to start"}`));
           return;
         }
-        resolve({ exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated });
+        resolve({ exitCode, stdout: out.tail.text(), stderr: err.tail.text(), truncated: out.tail.truncated || err.tail.truncated });
       });
 
     new Exec(kc)
-      .exec(target.namespace, target.pod, target.container, target.command, stdout.stream, stderr.stream, null, false, onStatus)
+      .exec(target.namespace, target.pod, target.container, target.command, out.stream, err.stream, null, false, onStatus)
       .then(
         (ws) => {
           socket = ws;

@@ -4,6 +4,7 @@ import { constants } from "node:os";
 import type { Config } from "../../../config/load.js";
 import type { StepSpec } from "../../../domain/runbooks/schema.js";
 import { StepFailure, type RenderedAction, type StepContext, type StepResult } from "../step-kind.js";
+import { OutputTail } from "../../../integrations/process/output-tail.js";
 
 /** Each of stdout and stderr keeps its last 64 KiB, as every step's kept output does. */
 const maxOutputBytes = 65_536;
@@ -55,37 +56,6 @@ function baseEnv(config: Config): Record<string, string> {
 /** An argv as a person would type it: quoted where the shell would split or expand it. */
 function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Keeps the last `maxOutputBytes` of a stream. */
-class Tail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-
-  push(chunk: Buffer) {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > maxOutputBytes) {
-      const first = this.chunks[0]!;
-      const excess = this.size - maxOutputBytes;
-      this.truncated = true;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-      } else {
-        this.chunks[0] = first.subarray(excess);
-        this.size -= excess;
-      }
-    }
-  }
-
-  text(): string {
-    let bytes = Buffer.concat(this.chunks);
-    // A cut inside a UTF-8 sequence would print as U+FFFD: start at the next whole character.
-    if (this.truncated) while (bytes.length > 0 && (bytes[0]! & 0xc0) === 0x80) bytes = bytes.subarray(1);
-    return bytes.toString("utf8");
-  }
 }
 
 /** Splits a stream into lines for the live log; a line longer than the output bound is cut into pieces. */
@@ -140,8 +110,8 @@ export async function execute(spec: ShellSpec, context: StepContext): Promise<St
   }
   context.signal.throwIfAborted();
 
-  const stdout = new Tail();
-  const stderr = new Tail();
+  const stdout = new OutputTail(maxOutputBytes);
+  const stderr = new OutputTail(maxOutputBytes);
   const outLines = new Lines((line) => context.log(line));
   const errLines = new Lines((line) => context.log(line));
   // Its own process group (detached), so that a timeout or cancel ends the whole tree it started, not only its shell.
