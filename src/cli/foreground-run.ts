@@ -15,6 +15,7 @@ import { childRunOf, continued, type RunProgress } from "./run-progress.js";
 import { localActor, openLocalStore, printJson } from "./session.js";
 import { paint } from "./table.js";
 import { UsageError } from "./usage-error.js";
+import { serverUrl } from "./server-address.js";
 
 /**
  * A runbook run in this terminal, for `gameops runbook run` and `gameops run …`: who acts, the
@@ -347,8 +348,7 @@ async function answerDecision(options: DriveOptions, run: RunbookRun): Promise<b
 // ── how a run ended, or what it waits for ────────────────────────────────────────────────
 
 export function consoleUrl(config: Config, runId: string): string {
-  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  return `http://${host}:${config.server.port}/#/runs/${encodeURIComponent(runId)}`;
+  return `${serverUrl(config)}/#/runs/${encodeURIComponent(runId)}`;
 }
 
 /** The last lines of a run in the foreground: how it ended (with its exit code) or what it waits for. */

@@ -9,6 +9,7 @@ import { stepKinds } from "../../engine/runbooks/steps/index.js";
 import { TimerLoop } from "../../engine/timer-loop.js";
 import { loadCatalog, runbookFolders } from "../../runbooks/catalog.js";
 import { configFor, openLocalStore, type GlobalOptions } from "../session.js";
+import { recordServerAddress } from "../server-address.js";
 import { UsageError } from "../usage-error.js";
 
 /**
@@ -81,6 +82,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   const address = app.server.address();
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${typeof address === "object" && address ? address.port : port}`;
 
+  const forgetAddress = recordServerAddress(config.dataDir, url);
   const next = await schedule.ensureScheduled(new Date());
   timers.start();
   // Takes up runs nobody executes: queued ones, and those whose executor died (a killed CLI or server).
@@ -109,6 +111,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  forgetAddress();
   await timers.stop();
   await app.close();
   await checks.idle();
