@@ -1,21 +1,8 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckRunRecord } from "../../src/store/store.js";
 import { services, startGameops, type Gameops } from "../api/fixture.js";
-
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** The page talks to a real server on a 2-core machine: give it time, never a tight deadline. */
-const soon = { timeout: 15_000 };
+import { launchChromium, soon } from "./chromium.js";
 
 /** Two weeks of daily runs at 09:00 Seoul time, so that the chart has columns to draw. */
 async function recordPastRuns(gameops: Gameops, now: Date): Promise<void> {
@@ -53,7 +40,7 @@ describe("console: Health page", () => {
     await gameops.store.people.upsertPerson({ id: "alice", name: "Alice Kim", titles: ["lead"] });
     responderToken = (await gameops.store.tokens.create({ personId: "alice", role: "responder", label: "browser test" })).token;
     url = await gameops.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
 

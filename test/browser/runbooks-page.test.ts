@@ -1,20 +1,7 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRunbookServer, type RunbookServer } from "../api/runbook-server.js";
-
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** The page talks to a real server on a 2-core machine: give it time, never a tight deadline. */
-const soon = { timeout: 15_000 };
+import { launchChromium, soon } from "./chromium.js";
 
 describe("console: Runbooks page", () => {
   let server: RunbookServer;
@@ -34,7 +21,7 @@ describe("console: Runbooks page", () => {
     mina = await server.person("mina", "operator", ["lead"]);
     joon = await server.person("joon", "responder", ["lead"]);
     url = await server.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
 
