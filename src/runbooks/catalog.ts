@@ -151,3 +151,23 @@ function readFolder(folder: string, origin: CatalogEntry["origin"]): Loaded[] {
   }
   return loaded;
 }
+
+/** How a catalogue entry is listed, the same in the API and the CLI's local listing. */
+export function catalogListing(entry: CatalogEntry) {
+  const runbook = entry.runbook;
+  return {
+    name: entry.name,
+    ...(entry.title ? { title: entry.title } : {}),
+    ...(entry.runtime ? { runtime: entry.runtime } : {}),
+    ...(entry.description ? { description: entry.description } : {}),
+    origin: entry.origin,
+    overridesBuiltIn: entry.overrides !== undefined,
+    valid: runbook !== undefined,
+    issues: entry.issues,
+    params: runbook?.params ?? {},
+    locks: runbook?.locks ?? [],
+    steps: runbook?.steps.length ?? 0,
+  };
+}
+
+export type CatalogListing = ReturnType<typeof catalogListing>;

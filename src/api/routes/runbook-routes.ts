@@ -5,7 +5,7 @@ import type { Runbook } from "../../domain/runbooks/schema.js";
 import { ParamsError, type ParamValue } from "../../domain/runbooks/validate.js";
 import { checkApprover } from "../../engine/runbooks/approvers.js";
 import { ApprovalRefused, RunNotFound, RunRefused, type RunbookExecutor } from "../../engine/runbooks/executor.js";
-import type { Catalog, CatalogEntry } from "../../runbooks/catalog.js";
+import { catalogListing, type Catalog, type CatalogEntry } from "../../runbooks/catalog.js";
 import type { ApprovalRecord, RunbookRun, RunThrough, Store } from "../../store/store.js";
 import type { Actor } from "../auth.js";
 import { hasRole } from "../auth.js";
@@ -167,7 +167,7 @@ export function registerRunbookRoutes(routes: ApiRoutes, deps: RunbookDeps): voi
     responses: { 200: { description: "the catalogue", schema: z.object({ runbooks: z.array(catalogEntrySchema), warnings: z.array(z.string()) }) } },
     handler: async () => {
       const current = catalog();
-      return { runbooks: current.entries.map(describeEntry), warnings: current.warnings };
+      return { runbooks: current.entries.map(catalogListing), warnings: current.warnings };
     },
   });
 
@@ -192,13 +192,13 @@ export function registerRunbookRoutes(routes: ApiRoutes, deps: RunbookDeps): voi
     },
     handler: async ({ params, actor }) => {
       const entry = entryOf(catalog(), params.name);
-      if (!entry.runbook) return { ...describeEntry(entry) };
+      if (!entry.runbook) return { ...catalogListing(entry) };
       try {
         const plan = await executor.plan(entry.runbook, {}, { startedBy: personOf(actor) });
-        return { ...describeEntry(entry), definition: entry.runbook, plan };
+        return { ...catalogListing(entry), definition: entry.runbook, plan };
       } catch (error) {
         if (!(error instanceof ParamsError)) throw error;
-        return { ...describeEntry(entry), definition: entry.runbook, planIssues: error.issues };
+        return { ...catalogListing(entry), definition: entry.runbook, planIssues: error.issues };
       }
     },
   });
@@ -469,23 +469,6 @@ async function forYou(store: Store, approval: ApprovalRecord, startedBy: string,
 function summaryOf(run: RunbookRun): Omit<RunbookRun, "definition"> {
   const { definition: _, ...summary } = run;
   return summary;
-}
-
-function describeEntry(entry: CatalogEntry) {
-  const runbook: Runbook | undefined = entry.runbook;
-  return {
-    name: entry.name,
-    ...(entry.title ? { title: entry.title } : {}),
-    ...(entry.runtime ? { runtime: entry.runtime } : {}),
-    ...(entry.description ? { description: entry.description } : {}),
-    origin: entry.origin,
-    overridesBuiltIn: entry.overrides !== undefined,
-    valid: runbook !== undefined,
-    issues: entry.issues,
-    params: runbook?.params ?? {},
-    locks: runbook?.locks ?? [],
-    steps: runbook?.steps.length ?? 0,
-  };
 }
 
 function entryOf(catalog: Catalog, name: string): CatalogEntry {

@@ -3,9 +3,9 @@ import { resolve } from "node:path";
 import { runbookJsonSchemaText } from "../../domain/runbooks/json-schema.js";
 import { formatPlan, type Plan } from "../../domain/runbooks/plan.js";
 import { RunbookError } from "../../domain/runbooks/runbook-error.js";
-import type { ParamSpec, Runbook } from "../../domain/runbooks/schema.js";
+import type { Runbook } from "../../domain/runbooks/schema.js";
 import { ParamsError, type ParamValue } from "../../domain/runbooks/validate.js";
-import { findRunbook, type Catalog, type CatalogEntry } from "../../runbooks/catalog.js";
+import { catalogListing, findRunbook, type Catalog, type CatalogListing } from "../../runbooks/catalog.js";
 import { loadRunbook } from "../../runbooks/load-runbook.js";
 import type { RemoteApi } from "../remote.js";
 import { runProgress } from "../run-progress.js";
@@ -31,16 +31,7 @@ import {
 
 /** `gameops runbook …`: the catalogue, validation, the JSON Schema, and starting a run. */
 
-interface RemoteEntry {
-  name: string;
-  title?: string;
-  runtime?: string;
-  description?: string;
-  origin: "built-in" | "user";
-  overridesBuiltIn: boolean;
-  valid: boolean;
-  issues: string[];
-  params: Record<string, ParamSpec>;
+interface RemoteEntry extends CatalogListing {
   definition?: Runbook;
   plan?: Plan;
   planIssues?: string[];
@@ -51,7 +42,7 @@ export async function list(global: GlobalOptions, options: { json?: boolean }): 
   const entries: RemoteEntry[] =
     target.kind === "remote"
       ? (await target.api.request<{ runbooks: RemoteEntry[] }>("GET", "/api/runbooks")).runbooks
-      : catalogFor(target.config).entries.map(entryOf);
+      : catalogFor(target.config).entries.map(catalogListing);
   if (options.json) {
     printJson(entries);
     return 0;
@@ -79,7 +70,7 @@ export async function show(global: GlobalOptions, name: string, options: { json?
   } else {
     const catalog = catalogFor(target.config);
     const found = catalog.get(name) ?? unknownRunbook(catalog, name);
-    entry = entryOf(found);
+    entry = catalogListing(found);
     if (found.runbook) {
       await withExecutor(
         target.config,
@@ -261,16 +252,3 @@ function unknownRunbook(catalog: Catalog, name: string): never {
   throw new UsageError(`unknown runbook "${name}"`);
 }
 
-function entryOf(entry: CatalogEntry): RemoteEntry {
-  return {
-    name: entry.name,
-    ...(entry.title ? { title: entry.title } : {}),
-    ...(entry.runtime ? { runtime: entry.runtime } : {}),
-    ...(entry.description ? { description: entry.description } : {}),
-    origin: entry.origin,
-    overridesBuiltIn: entry.overrides !== undefined,
-    valid: entry.runbook !== undefined,
-    issues: entry.issues,
-    params: entry.runbook?.params ?? {},
-  };
-}
