@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Kysely, Selectable, SelectQueryBuilder, Transaction } from "kysely";
+import type { Kysely, Selectable, SelectQueryBuilder, Transaction, Updateable } from "kysely";
 import {
   assertRunTransition,
   isTerminal,
@@ -260,25 +260,15 @@ export class RunbookRuns implements RunbookRunRepository {
     const now = this.now().getTime();
     const touched = new Set<string>([runId]);
     await this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable("runbook_runs")
-        .set({
-          status: input.status,
-          outcome: input.status,
-          failed_step: input.failedStep ?? null,
-          error: input.error === undefined ? null : input.error.slice(0, maxErrorChars),
-          finished_at: now,
-          lease_owner: null,
-          lease_token: null,
-          lease_until: null,
-          waiting: null,
-          updated_at: now,
-        })
-        .where("id", "=", runId)
-        .where("lease_token", "=", token)
-        .where("status", "=", "running")
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new RunLeaseLost(runId);
+      await this.letGo(trx, runId, token, {
+        status: input.status,
+        outcome: input.status,
+        failed_step: input.failedStep ?? null,
+        error: input.error === undefined ? null : input.error.slice(0, maxErrorChars),
+        finished_at: now,
+        waiting: null,
+        updated_at: now,
+      });
       await this.append(
         trx,
         runId,
@@ -823,16 +813,14 @@ export class RunbookRuns implements RunbookRunRepository {
     // A cancel that came in while the step was under way must not be parked away into a wait
     // that only a person could end: the executor goes to `finally` instead.
     if (before.cancelRequested && status !== "queued") throw new RunCancelRequested(runId);
+    await this.letGo(trx, runId, token, { status, waiting: waiting === undefined ? null : JSON.stringify(waiting), updated_at: now });
+  }
+
+  /** The owner's last write: the run leaves `running` and its lease is given up in the same statement. */
+  private async letGo(trx: Trx, runId: string, token: string, changes: Updateable<RunbookRunsTable>): Promise<void> {
     const result = await trx
       .updateTable("runbook_runs")
-      .set({
-        status,
-        waiting: waiting === undefined ? null : JSON.stringify(waiting),
-        lease_owner: null,
-        lease_token: null,
-        lease_until: null,
-        updated_at: now,
-      })
+      .set({ ...changes, lease_owner: null, lease_token: null, lease_until: null })
       .where("id", "=", runId)
       .where("lease_token", "=", token)
       .where("status", "=", "running")
