@@ -1,40 +1,9 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { parseDuration } from "./duration.js";
+import { credentials, duration, urlWithScheme } from "./fields.js";
 import { isTimeZone } from "../domain/time-zone.js";
 
-/** `5s`, `15m`, `1h`: a duration string, kept as milliseconds after parsing. */
-export const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
-    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; write it like 500ms, 5s, 15m or 1h` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
 const percent = z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100");
-
-/** A secret in the file is allowed but discouraged; `passwordFile` keeps it out of the config. */
-const credentials = {
-  password: z.string().optional(),
-  passwordFile: z.string().optional(),
-};
-
-function urlWithScheme(schemes: string[], example: string) {
-  return z.string().refine(
-    (value) => {
-      try {
-        return schemes.includes(new URL(value).protocol.replace(/:$/, ""));
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL like ${example}` },
-  );
-}
 
 export const mysqlTarget = z.strictObject({
   url: urlWithScheme(["mysql", "mariadb"], "mysql://user@127.0.0.1:3306/game"),

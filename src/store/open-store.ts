@@ -1,8 +1,13 @@
 import { Migrator, sql } from "kysely";
+import { Alerts } from "./alerts.js";
 import { Audit } from "./audit.js";
 import { CheckRuns } from "./check-runs.js";
+import { Deliveries } from "./deliveries.js";
 import type { StoreDialect } from "./dialect.js";
+import { MaintenanceWindows } from "./maintenance-windows.js";
 import { migrationProvider } from "./migrations/index.js";
+import { OnCallOverrides } from "./oncall-overrides.js";
+import { Pages } from "./pages.js";
 import { People } from "./people.js";
 import { RunbookRuns } from "./runbook-runs.js";
 import type { Store, StoreOptions } from "./store.js";
@@ -35,6 +40,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     tokens: new Tokens(db, now),
     audit: new Audit(db, now),
     runbookRuns: new RunbookRuns(dialect, now),
+    alerts: new Alerts(db),
+    pages: new Pages(db, now),
+    deliveries: new Deliveries(db, now),
+    oncall: new OnCallOverrides(db, now),
+    windows: new MaintenanceWindows(db, now),
     close: () => db.destroy(),
   };
 }

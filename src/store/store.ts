@@ -14,6 +14,11 @@ export interface Store {
   readonly tokens: TokenRepository;
   readonly audit: AuditRepository;
   readonly runbookRuns: RunbookRunRepository;
+  readonly alerts: AlertRepository;
+  readonly pages: PageRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly oncall: OnCallRepository;
+  readonly windows: MaintenanceWindowRepository;
   close(): Promise<void>;
 }
 
@@ -68,9 +73,18 @@ export interface Timer {
   lastError?: string;
 }
 
+/** A timer to schedule, alone or in the same commit as the change it belongs to. */
+export interface NewTimer {
+  kind: string;
+  dueAt: Date;
+  payload?: Record<string, unknown>;
+  /** Keyed timers are singletons: scheduling the key again replaces the pending one. */
+  key?: string;
+}
+
 export interface TimerRepository {
   /** Inserts, or for a keyed timer replaces due time, payload and token of the pending one. */
-  schedule(input: { kind: string; dueAt: Date; payload?: Record<string, unknown>; key?: string }): Promise<Timer>;
+  schedule(input: NewTimer): Promise<Timer>;
   /**
    * Leases due pending timers to one owner: `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single
    * writer on SQLite. A timer whose lease ran out (its owner died) is due again.
@@ -418,6 +432,315 @@ export interface RunbookRunRepository {
   saveArtifact(input: { runId: string; stepId: string; name: string; contentType: string; data: Uint8Array }): Promise<ArtifactRecord>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
   getArtifact(id: string): Promise<(ArtifactRecord & { data: Uint8Array }) | undefined>;
+}
+
+// ── paging ─────────────────────────────────────────────────────────────────────────────────
+
+export type AlertSource = "alertmanager" | "events";
+export type AlertStatus = "firing" | "resolved";
+export type Labels = Record<string, string>;
+
+export interface IncomingAlert {
+  fingerprint: string;
+  status: AlertStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt: Date;
+  endsAt?: Date;
+  generatorUrl?: string;
+}
+
+export interface AlertRecord {
+  fingerprint: string;
+  source: AlertSource;
+  groupKey: string;
+  status: AlertStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt: string;
+  endsAt?: string;
+  generatorUrl?: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface AlertGroupRecord {
+  groupKey: string;
+  source: AlertSource;
+  receiver?: string;
+  status: AlertStatus;
+  groupLabels: Labels;
+  commonLabels: Labels;
+  commonAnnotations: Labels;
+  externalUrl?: string;
+  pageId?: string;
+  suppressedBy?: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export type PageStatus = "triggered" | "acknowledged" | "resolved";
+export type PageSource = AlertSource | "watchdog" | "test" | "manual";
+
+/** A page to open; the first escalation timer is committed with it. */
+export interface NewPage {
+  title: string;
+  severity?: string;
+  source: PageSource;
+  groupKey?: string;
+  labels: Labels;
+  annotations: Labels;
+  runbook?: string;
+  route?: { index?: number; policyId: string; declare?: string };
+  /** The escalation policy as it is now: the page keeps it whatever the config becomes. */
+  policy?: Record<string, unknown>;
+  /** Its first escalation step, scheduled in the page's commit under `pageEscalationKey`; `payload.pageId` is filled in. */
+  escalation?: Omit<NewTimer, "key">;
+  /** Queued in the page's commit. */
+  deliveries?: NewDelivery[];
+  actor?: string;
+}
+
+export interface PageRecord {
+  id: string;
+  number: number;
+  title: string;
+  status: PageStatus;
+  severity?: string;
+  source: PageSource;
+  groupKey?: string;
+  labels: Labels;
+  annotations: Labels;
+  runbook?: string;
+  route?: { index?: number; policyId: string; declare?: string };
+  policy?: Record<string, unknown>;
+  /** The next escalation step to fire. */
+  step: number;
+  /** Who was notified last. */
+  assignees: string[];
+  openedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  updatedAt: string;
+}
+
+export type PageEventType =
+  | "page.triggered"
+  | "page.notified"
+  | "page.escalated"
+  | "page.exhausted"
+  | "page.acknowledged"
+  | "page.resolved"
+  | "page.reassigned"
+  | "page.alerts"
+  | "page.note";
+
+export interface PageEvent {
+  pageId: string;
+  seq: number;
+  at: string;
+  type: PageEventType;
+  actor?: string;
+  data: Record<string, unknown>;
+}
+
+/** An Alertmanager notification or an Events v2 event, as one group's state. */
+export interface AlertIntake {
+  source: AlertSource;
+  groupKey: string;
+  receiver?: string;
+  status: AlertStatus;
+  groupLabels: Labels;
+  commonLabels: Labels;
+  commonAnnotations: Labels;
+  externalUrl?: string;
+  alerts: IncomingAlert[];
+  /**
+   * Opened when the group fires with no open page and a firing alert started after its last
+   * page opened (a repeat of alerts already paged for never pages again). Absent: record only.
+   */
+  page?: NewPage;
+  /** The maintenance window that keeps this group from paging. */
+  suppressedBy?: string;
+}
+
+export interface IntakeResult {
+  groupKey: string;
+  alerts: number;
+  /** The page opened, or resolved because the group resolved. */
+  opened?: PageRecord;
+  resolved?: PageRecord;
+  /** The group's open page, if any, after the intake. */
+  open?: PageRecord;
+}
+
+export interface PageChange {
+  /** False when the page was already past that state: a second acknowledgement changes nothing. */
+  changed: boolean;
+  page: PageRecord;
+}
+
+/** The key of a page's one pending escalation timer: rescheduling it replaces the step due. */
+export const pageEscalationKey = (pageId: string) => `page:${pageId}:escalation`;
+
+/** The key of a delivery's send timer. */
+export const deliveryTimerKey = (deliveryId: string) => `delivery:${deliveryId}`;
+
+export interface AlertRepository {
+  list(options: { status?: AlertStatus; limit: number; groupKey?: string }): Promise<AlertRecord[]>;
+  getGroup(groupKey: string): Promise<AlertGroupRecord | undefined>;
+  listGroups(options: { status?: AlertStatus; limit: number }): Promise<AlertGroupRecord[]>;
+}
+
+export interface PageRepository {
+  /** Records a group's alerts, and opens or resolves its page, in one commit. */
+  ingest(intake: AlertIntake): Promise<IntakeResult>;
+  open(page: NewPage): Promise<PageRecord>;
+  /** By id, or by number when given digits. */
+  get(ref: string): Promise<PageRecord | undefined>;
+  /** Newest first; `beforeNumber` pages back. */
+  list(options: { status?: PageStatus[]; limit: number; beforeNumber?: number }): Promise<PageRecord[]>;
+  /** The open (triggered or acknowledged) page of a group. */
+  openForGroup(groupKey: string): Promise<PageRecord | undefined>;
+  events(pageId: string, options?: { after?: number }): Promise<PageEvent[]>;
+  /**
+   * Fires escalation step `step` of a triggered page: records who was notified, queues the
+   * deliveries, moves the page to `step + 1` and schedules the next step, in one commit. False
+   * when the page is no longer triggered or has moved past `step` (the step fired already).
+   */
+  fireStep(
+    pageId: string,
+    input: { step: number; assignees: string[]; event: { type: PageEventType; data: Record<string, unknown> }; deliveries: NewDelivery[]; next?: Omit<NewTimer, "key"> },
+  ): Promise<boolean>;
+  /** Stops the escalation (cancels the page's escalation timer) in the same commit. */
+  acknowledge(pageId: string, input: { by: string; through: string }): Promise<PageChange | undefined>;
+  resolve(pageId: string, input: { by: string; through: string }): Promise<PageChange | undefined>;
+  /** Notifies someone else now; the escalation carries on unless the page is acknowledged. */
+  reassign(pageId: string, input: { to: string[]; by: string; deliveries: NewDelivery[] }): Promise<PageChange | undefined>;
+  /** Makes the next escalation step due now. False if the page is not triggered. */
+  escalateNow(pageId: string, input: { by: string; timer: Omit<NewTimer, "key"> }): Promise<boolean>;
+  appendEvent(pageId: string, event: { type: PageEventType; actor?: string; data?: Record<string, unknown> }): Promise<void>;
+  onEvents(listener: (pageId: string) => void): () => void;
+}
+
+export interface Recipient {
+  id: string;
+  name: string;
+  email?: string;
+  chatHandle?: string;
+}
+
+export type DeliveryStatus = "pending" | "sent" | "failed" | "coalesced";
+
+export interface NewDelivery {
+  personId?: string;
+  recipient: Recipient;
+  /** `inbox`, `email`, `slack`, `webhook:NAME`. The inbox is delivered on commit. */
+  channel: string;
+  notice: Record<string, unknown>;
+  /** Its send timer, committed with it; absent for the inbox. */
+  timer?: Omit<NewTimer, "payload">;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  pageId?: string;
+  personId?: string;
+  recipient: Recipient;
+  channel: string;
+  notice: Record<string, unknown>;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError?: string;
+  coalescedInto?: string;
+  createdAt: string;
+  sentAt?: string;
+  readAt?: string;
+}
+
+export interface DeliveryAttempt {
+  deliveryId: string;
+  attempt: number;
+  at: string;
+  ok: boolean;
+  retryable: boolean;
+  detail: string;
+  durationMs: number;
+}
+
+export interface DeliveryRepository {
+  /** Deliveries of no page (a test page, a shift notice), with their send timers, in one commit. */
+  queue(deliveries: NewDelivery[]): Promise<string[]>;
+  get(id: string): Promise<DeliveryRecord | undefined>;
+  /** Pending deliveries on a channel to one recipient, oldest first: what a digest coalesces. */
+  pending(channel: string, recipientId: string): Promise<DeliveryRecord[]>;
+  /** How many went out on a channel since a time: the channel's rate limit. */
+  sentSince(channel: string, since: Date): Promise<number>;
+  /**
+   * Records one attempt; `sent` and `failed` end the delivery (and those in `covers`, coalesced
+   * into it), `retry` keeps it pending.
+   */
+  recordAttempt(
+    id: string,
+    attempt: { outcome: "sent" | "failed" | "retry"; retryable: boolean; detail: string; durationMs: number; covers?: string[] },
+  ): Promise<DeliveryRecord | undefined>;
+  listForPage(pageId: string): Promise<Array<DeliveryRecord & { attemptLog: DeliveryAttempt[] }>>;
+  /** A person's inbox, newest first. */
+  inbox(personId: string, options: { limit: number; unreadOnly?: boolean }): Promise<DeliveryRecord[]>;
+  markRead(personId: string, ids: string[]): Promise<number>;
+}
+
+export interface OnCallOverride {
+  id: string;
+  scheduleId: string;
+  role: "primary" | "backup";
+  personId: string;
+  start: Date;
+  end: Date;
+  reason?: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface OnCallRepository {
+  addOverride(input: Omit<OnCallOverride, "id" | "createdAt">): Promise<OnCallOverride>;
+  /** Overrides that overlap [from, to), not cancelled. */
+  overrides(options: { scheduleId?: string; from: Date; to: Date }): Promise<OnCallOverride[]>;
+  cancelOverride(id: string): Promise<boolean>;
+}
+
+export interface WindowMatcher {
+  name: string;
+  value: string;
+  isRegex: boolean;
+  isEqual: boolean;
+}
+
+export interface MaintenanceWindow {
+  id: string;
+  title: string;
+  matchers: WindowMatcher[];
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  createdAt: string;
+  endedAt?: string;
+  endedBy?: string;
+  silenceId?: string;
+  silenceError?: string;
+}
+
+export interface MaintenanceWindowRepository {
+  create(input: { title: string; matchers: WindowMatcher[]; startsAt: Date; endsAt: Date; createdBy: string }): Promise<MaintenanceWindow>;
+  get(id: string): Promise<MaintenanceWindow | undefined>;
+  /** Windows in force at `at`. */
+  active(at: Date): Promise<MaintenanceWindow[]>;
+  list(options: { limit: number; includeEnded?: boolean }): Promise<MaintenanceWindow[]>;
+  recordSilence(id: string, input: { silenceId?: string; error?: string }): Promise<void>;
+  /** Ends it now (or records that its time ran out); false when it had ended already. */
+  end(id: string, input: { by: string; at: Date }): Promise<MaintenanceWindow | undefined>;
 }
 
 export interface StoreOptions {

@@ -18,6 +18,15 @@ export interface Database {
   runbook_approvals: RunbookApprovalsTable;
   runbook_locks: RunbookLocksTable;
   runbook_artifacts: RunbookArtifactsTable;
+  counters: CountersTable;
+  alert_groups: AlertGroupsTable;
+  alerts: AlertsTable;
+  pages: PagesTable;
+  page_events: PageEventsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  oncall_overrides: OncallOverridesTable;
+  maintenance_windows: MaintenanceWindowsTable;
 }
 
 export interface CheckRunsTable {
@@ -200,4 +209,134 @@ export interface RunbookArtifactsTable {
   sha256: string;
   created_at: number;
   content: Uint8Array;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface AlertGroupsTable {
+  group_key: string;
+  source: string;
+  receiver: string | null;
+  status: "firing" | "resolved";
+  group_labels: string;
+  common_labels: string;
+  common_annotations: string;
+  external_url: string | null;
+  /** The group's latest page. */
+  page_id: string | null;
+  /** The maintenance window that kept its last firing from paging. */
+  suppressed_by: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface AlertsTable {
+  fingerprint: string;
+  source: string;
+  group_key: string;
+  status: "firing" | "resolved";
+  labels: string;
+  annotations: string;
+  starts_at: number;
+  ends_at: number | null;
+  generator_url: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface PagesTable {
+  id: string;
+  number: number;
+  title: string;
+  status: "triggered" | "acknowledged" | "resolved";
+  severity: string | null;
+  source: string;
+  group_key: string | null;
+  labels: string;
+  annotations: string;
+  runbook: string | null;
+  /** JSON: which route chose the policy. */
+  route: string | null;
+  /** JSON: the escalation policy as it was when the page opened. */
+  policy: string | null;
+  /** The next escalation step to fire; advanced under the page's row lock, so a step fires once. */
+  step: number;
+  /** JSON array of the person ids notified last. */
+  assignees: string;
+  event_seq: number;
+  opened_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  updated_at: number;
+}
+
+export interface PageEventsTable {
+  page_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  actor: string | null;
+  data: string;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  page_id: string | null;
+  person_id: string | null;
+  /** JSON: who it was for, as they were when it was queued. */
+  recipient: string;
+  channel: string;
+  /** JSON: what the channel renders. */
+  notice: string;
+  status: "pending" | "sent" | "failed" | "coalesced";
+  attempts: number;
+  last_error: string | null;
+  coalesced_into: string | null;
+  created_at: number;
+  sent_at: number | null;
+  read_at: number | null;
+  updated_at: number;
+}
+
+export interface DeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  ok: number;
+  retryable: number;
+  detail: string;
+  duration_ms: number;
+}
+
+export interface OncallOverridesTable {
+  id: string;
+  schedule_id: string;
+  role: "primary" | "backup";
+  person_id: string;
+  starts_at: number;
+  ends_at: number;
+  reason: string | null;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+export interface MaintenanceWindowsTable {
+  id: string;
+  title: string;
+  /** JSON array of Alertmanager-style matchers {name, value, isRegex, isEqual}. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  created_at: number;
+  ended_at: number | null;
+  ended_by: string | null;
+  silence_id: string | null;
+  silence_error: string | null;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { StoreDialect } from "./dialect.js";
 import { newId } from "./ids.js";
-import type { Timer, TimerRepository } from "./store.js";
+import type { NewTimer, Timer, TimerRepository } from "./store.js";
 import { StoreError } from "./store-error.js";
 import type { Database, TimersTable } from "./tables.js";
 
@@ -19,52 +19,8 @@ export class Timers implements TimerRepository {
     this.db = dialect.db;
   }
 
-  async schedule(input: { kind: string; dueAt: Date; payload?: Record<string, unknown>; key?: string }): Promise<Timer> {
-    if (!input.kind) throw new StoreError("a timer needs a kind");
-    const dueAt = input.dueAt.getTime();
-    if (Number.isNaN(dueAt)) throw new StoreError(`timer "${input.key ?? input.kind}": dueAt is not a valid date`);
-    const now = this.now().getTime();
-    const insert = this.db.insertInto("timers").values({
-      id: newId(),
-      kind: input.kind,
-      key: input.key ?? null,
-      due_at: dueAt,
-      payload: JSON.stringify(input.payload ?? {}),
-      token: randomUUID(),
-      lease_owner: null,
-      lease_until: null,
-      status: "pending",
-      attempts: 0,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    });
-    const row =
-      input.key === undefined
-        ? await insert.returningAll().executeTakeFirstOrThrow()
-        : await insert
-            // One statement, so two schedulers of the same key cannot both insert. The predicate is a
-            // literal: PostgreSQL matches it against the partial index when planning, before parameters.
-            .onConflict((conflict) =>
-              conflict
-                .column("key")
-                .where(sql<boolean>`status = 'pending'`)
-                // A new token: whoever holds the old one (a run in flight, an old reminder) is now stale.
-                .doUpdateSet((eb) => ({
-                  kind: eb.ref("excluded.kind"),
-                  due_at: eb.ref("excluded.due_at"),
-                  payload: eb.ref("excluded.payload"),
-                  token: eb.ref("excluded.token"),
-                  lease_owner: null,
-                  lease_until: null,
-                  attempts: 0,
-                  last_error: null,
-                  updated_at: eb.ref("excluded.updated_at"),
-                })),
-            )
-            .returningAll()
-            .executeTakeFirstOrThrow();
-    return toTimer(row);
+  async schedule(input: NewTimer): Promise<Timer> {
+    return scheduleTimer(this.db, this.now(), input);
   }
 
   async claimDue(input: { now: Date; owner: string; leaseMs: number; limit: number }): Promise<Timer[]> {
@@ -133,19 +89,73 @@ export class Timers implements TimerRepository {
   }
 
   async cancel(key: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable("timers")
-      .set({ status: "cancelled", lease_owner: null, lease_until: null, updated_at: this.now().getTime() })
-      .where("key", "=", key)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return cancelTimer(this.db, this.now(), key);
   }
 
   async findByKey(key: string): Promise<Timer | undefined> {
     const row = await this.db.selectFrom("timers").selectAll().where("key", "=", key).where("status", "=", "pending").executeTakeFirst();
     return row && toTimer(row);
   }
+}
+
+/** Schedules a timer on `db`, which may be a transaction: the timer commits with what it belongs to. */
+export async function scheduleTimer(db: Kysely<Database>, at: Date, input: NewTimer): Promise<Timer> {
+  if (!input.kind) throw new StoreError("a timer needs a kind");
+  const dueAt = input.dueAt.getTime();
+  if (Number.isNaN(dueAt)) throw new StoreError(`timer "${input.key ?? input.kind}": dueAt is not a valid date`);
+  const now = at.getTime();
+  const insert = db.insertInto("timers").values({
+    id: newId(),
+    kind: input.kind,
+    key: input.key ?? null,
+    due_at: dueAt,
+    payload: JSON.stringify(input.payload ?? {}),
+    token: randomUUID(),
+    lease_owner: null,
+    lease_until: null,
+    status: "pending",
+    attempts: 0,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  });
+  const row =
+    input.key === undefined
+      ? await insert.returningAll().executeTakeFirstOrThrow()
+      : await insert
+          // One statement, so two schedulers of the same key cannot both insert. The predicate is a
+          // literal: PostgreSQL matches it against the partial index when planning, before parameters.
+          .onConflict((conflict) =>
+            conflict
+              .column("key")
+              .where(sql<boolean>`status = 'pending'`)
+              // A new token: whoever holds the old one (a run in flight, an old reminder) is now stale.
+              .doUpdateSet((eb) => ({
+                kind: eb.ref("excluded.kind"),
+                due_at: eb.ref("excluded.due_at"),
+                payload: eb.ref("excluded.payload"),
+                token: eb.ref("excluded.token"),
+                lease_owner: null,
+                lease_until: null,
+                attempts: 0,
+                last_error: null,
+                updated_at: eb.ref("excluded.updated_at"),
+              })),
+          )
+          .returningAll()
+          .executeTakeFirstOrThrow();
+  return toTimer(row);
+}
+
+/** Cancels the pending timer with this key on `db`, which may be a transaction. */
+export async function cancelTimer(db: Kysely<Database>, at: Date, key: string): Promise<boolean> {
+  const result = await db
+    .updateTable("timers")
+    .set({ status: "cancelled", lease_owner: null, lease_until: null, updated_at: at.getTime() })
+    .where("key", "=", key)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 function toTimer(row: Selectable<TimersTable>): Timer {

@@ -65,7 +65,7 @@ describe.each(dialects)("runbook runs on %s", (dialect) => {
 
   it("is migration 002", async () => {
     const migrations = await stores.raw(`select name from kysely_migration order by name`);
-    expect(migrations.map((row) => row.name)).toEqual(["001-foundation", "002-runbook-runs"]);
+    expect(migrations.map((row) => row.name)).toContain("002-runbook-runs");
   });
 
   describe("a run", () => {

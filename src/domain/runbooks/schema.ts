@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { closest } from "../../config/env.js";
-import { duration } from "../../config/schema.js";
+import { duration } from "../../config/fields.js";
 
 /**
  * The runbook format (version 1). Stable once shipped: a change that would make an existing

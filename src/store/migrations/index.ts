@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as foundation from "./001-foundation.js";
 import * as runbookRuns from "./002-runbook-runs.js";
+import * as paging from "./003-paging.js";
 
 /**
  * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
@@ -9,6 +10,7 @@ import * as runbookRuns from "./002-runbook-runs.js";
 const migrations: Record<string, Migration> = {
   "001-foundation": foundation,
   "002-runbook-runs": runbookRuns,
+  "003-paging": paging,
 };
 
 export const migrationProvider: MigrationProvider = {
