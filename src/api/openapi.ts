@@ -55,7 +55,12 @@ export function buildOpenApi(definitions: readonly RouteDefinition[], info: { ve
       tags: [d.tag],
       ...(d.access === "public"
         ? { security: [] }
-        : { description: `Needs the ${d.access} role or above.`, "x-gameops-role": d.access }),
+        : d.access === "intake"
+          ? {
+              description: "Takes the intake credentials of paging.intake (bearer token or basic auth), or an API token with the operator role.",
+              security: [{ bearer: [] }, { basic: [] }],
+            }
+          : { description: `Needs the ${d.access} role or above.`, "x-gameops-role": d.access }),
       parameters: [...parameters(d.params, "path"), ...parameters(d.query, "query")],
       ...(d.body
         ? {
@@ -75,7 +80,7 @@ export function buildOpenApi(definitions: readonly RouteDefinition[], info: { ve
       version: info.version,
       description: "Operations for live games. Send `Authorization: Bearer <token>` to every /api route; roles are viewer < responder < operator < admin.",
     },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, basic: { type: "http", scheme: "basic" } } },
     security: [{ bearer: [] }],
     paths,
   };

@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Role, Store } from "../store/store.js";
 import { authenticate, requireRole, type Actor } from "./auth.js";
+import { authenticateIntake, type IntakeCredentials } from "./intake-auth.js";
 import { invalidRequest, issuesOf, requestErrorMap } from "./errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
     actor?: Actor;
+    intakeActor?: IntakeActor;
   }
 }
 
@@ -17,7 +19,8 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-type Access = Role | "public";
+/** `intake`: the webhooks alert sources call, with their own credentials (intake-auth.ts). */
+type Access = Role | "public" | "intake";
 
 /**
  * One route: its schemas are the validation and the OpenAPI document at once, so the two
@@ -40,14 +43,21 @@ export interface RouteDefinition<
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
+  /** Bytes; Fastify's 1 MiB when absent. */
+  bodyLimit?: number;
   handler(context: {
     params: z.output<P>;
     query: z.output<Q>;
     body: z.output<B>;
-    actor: A extends "public" ? undefined : Actor;
+    actor: A extends "public" ? undefined : A extends "intake" ? IntakeActor : Actor;
     request: FastifyRequest;
     reply: FastifyReply;
   }): Promise<unknown>;
+}
+
+/** Who sent an alert: `intake` (the configured credentials), `intake:USER` (basic auth) or a person. */
+export interface IntakeActor {
+  name: string;
 }
 
 export class ApiRoutes {
@@ -56,6 +66,7 @@ export class ApiRoutes {
   constructor(
     private readonly app: FastifyInstance,
     private readonly store: Store,
+    private readonly intake: () => IntakeCredentials = () => ({}),
   ) {}
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(definition: RouteDefinition<P, Q, B, A>): void {
@@ -66,8 +77,13 @@ export class ApiRoutes {
       url: definition.url,
       // Authentication runs before the body is parsed: a caller without a token learns nothing
       // about what the route accepts.
+      ...(definition.bodyLimit ? { bodyLimit: definition.bodyLimit } : {}),
       onRequest: async (request) => {
         if (definition.access === "public") return;
+        if (definition.access === "intake") {
+          request.intakeActor = { name: await authenticateIntake(store, this.intake(), request.headers.authorization) };
+          return;
+        }
         const actor = await authenticate(store, request.headers.authorization);
         requireRole(actor, definition.access);
         request.actor = actor;
@@ -77,7 +93,7 @@ export class ApiRoutes {
           params: parse(definition.params, request.params),
           query: parse(definition.query, request.query),
           body: parse(definition.body, request.body),
-          actor: request.actor as A extends "public" ? undefined : Actor,
+          actor: (definition.access === "intake" ? request.intakeActor : request.actor) as A extends "public" ? undefined : A extends "intake" ? IntakeActor : Actor,
           request,
           reply,
         });

@@ -1,9 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
+import type { Paging } from "../engine/paging/paging.js";
 import type { RunbookExecutor } from "../engine/runbooks/executor.js";
 import type { Catalog } from "../runbooks/catalog.js";
 import type { Store } from "../store/store.js";
+import { registerActionLinkPages } from "./action-link-pages.js";
 import { registerConsole } from "./console.js";
 import { installErrorHandling } from "./errors.js";
 import type { EventStream } from "./event-stream.js";
@@ -12,6 +14,7 @@ import { buildOpenApi } from "./openapi.js";
 import { ApiRoutes } from "./route.js";
 import { registerAuditRoutes } from "./routes/audit-routes.js";
 import { registerCheckRoutes } from "./routes/check-routes.js";
+import { registerPagingRoutes } from "./routes/paging-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
 import { registerRunbookRoutes } from "./routes/runbook-routes.js";
 import { registerSystemRoutes } from "./routes/system-routes.js";
@@ -27,11 +30,15 @@ export interface ServerOptions {
    * runbook shows without a restart). The runbook routes exist only with them.
    */
   runbooks?: { executor: RunbookExecutor; catalog: () => Catalog };
+  /** Paging: the intake webhooks, pages, on-call and windows exist only with it. */
+  paging?: { paging: Paging; publicUrl: () => string };
   /** A pino logger; no request logging without one. */
   logger?: FastifyBaseLogger;
 }
 
 const version = packageVersion();
+/** Signed links and feed URLs carry their token as a path segment: longer than Fastify's 100. */
+const maxParamLength = 1000;
 
 /**
  * The HTTP API, /healthz, /metrics, /openapi.json and the console, on one Fastify instance.
@@ -41,11 +48,13 @@ const version = packageVersion();
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { config, store, checks } = options;
   const app = (
-    options.logger ? Fastify({ loggerInstance: options.logger, logController: new QuietRequests() }) : Fastify({ logger: false })
+    options.logger
+      ? Fastify({ loggerInstance: options.logger, logController: new QuietRequests(), maxParamLength })
+      : Fastify({ logger: false, maxParamLength })
   ) as FastifyInstance;
   const metrics = createMetrics(store, checks);
   const streams = new Set<EventStream>();
-  const routes = new ApiRoutes(app, store);
+  const routes = new ApiRoutes(app, store, () => config.paging.intake);
   let openApi: Record<string, unknown> | undefined;
 
   installErrorHandling(app);
@@ -70,6 +79,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerTokenRoutes(routes, { store });
   registerAuditRoutes(routes, { store });
   if (options.runbooks) registerRunbookRoutes(routes, { store, streams, ...options.runbooks });
+  if (options.paging) {
+    registerPagingRoutes(routes, { store, streams, ...options.paging });
+    registerActionLinkPages(app, options.paging.paging);
+  }
   registerConsole(app);
   return app;
 }

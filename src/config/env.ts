@@ -31,6 +31,8 @@ export const knownVariables = {
   GAMEOPS_ADMIN_TOKEN: "admin token to use instead of a generated one",
   GAMEOPS_LOG_LEVEL: "server log level (info, debug, …)",
   GAMEOPS_RUNBOOKS: "folder of your own runbooks (default: runbooks/ beside gameops.yaml)",
+  GAMEOPS_WEBHOOK_TOKEN: "bearer token Alertmanager (or another alert source) sends to /webhooks/* (prefer GAMEOPS_WEBHOOK_TOKEN_FILE)",
+  GAMEOPS_PUBLIC_URL: "base URL of the links in notifications (paging.publicUrl)",
 } as const;
 
 export type KnownVariable = keyof typeof knownVariables;

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "./config-error.js";
 import { readEnv, type EnvReader, type KnownVariable } from "./env.js";
+import { inlineSecrets, resolvePagingSecrets, type PagingConfig } from "./paging-schema.js";
 import { configSchema, type ConfigFile, type FleetTargetFile } from "./schema.js";
 import { Secret } from "./secret.js";
 import { allowedKeysOf, describeIssue, parseYamlSource, where, type Locate, type Place } from "./yaml-source.js";
@@ -33,12 +34,13 @@ type WithToken<T> = T extends unknown ? Omit<T, "tokenFile"> & { token?: Secret 
 /** The game fleet target, its admin token read from `tokenFile` or GAMEOPS_FLEET_TOKEN. */
 export type FleetTarget = WithToken<FleetTargetFile>;
 
-export type Config = Omit<ConfigFile, "targets" | "store" | "dataDir"> & {
+export type Config = Omit<ConfigFile, "targets" | "store" | "dataDir" | "paging"> & {
   /** The file it came from, if any. */
   source?: string;
   dataDir: string;
   store: { url?: Secret };
   targets: Omit<ConfigFile["targets"], "mysql" | "redis" | "fleet"> & { mysql?: MysqlTarget; redis?: RedisTarget; fleet?: FleetTarget };
+  paging: PagingConfig;
 };
 
 export interface LoadOptions {
@@ -98,7 +100,11 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
     dataDir: resolve(options.cwd, env.get("GAMEOPS_DATA") ?? file.dataDir ?? ".gameops"),
     store: file.store.url ? { url: new Secret(file.store.url) } : {},
     targets: { ...otherTargets },
+    paging: resolvePagingSecrets(file.paging, readSecretFile),
   };
+  for (const field of inlineSecrets(file.paging)) {
+    if (located.locate(field)) warnings.push(`${field} is written in the config file in clear; put it in a file and name that file instead (${field}File)`);
+  }
   const kubeconfig = otherTargets.kubernetes?.kubeconfig;
   if (kubeconfig !== undefined) {
     // Relative to the file that names it; `~/` is the user's home, as kubectl reads it.
@@ -194,6 +200,8 @@ function applyEnv(input: Record<string, unknown>, env: EnvReader, origins: Map<s
   bind("GAMEOPS_TIME_ZONE", "team.timeZone");
   bind("GAMEOPS_HOST", "server.host");
   bind("GAMEOPS_PORT", "server.port", (v) => (/^\d+$/.test(v) ? Number(v) : v));
+  bind("GAMEOPS_WEBHOOK_TOKEN", "paging.intake.token");
+  bind("GAMEOPS_PUBLIC_URL", "paging.publicUrl");
   const logFiles = env.get("GAMEOPS_LOG_FILES");
   if (logFiles !== undefined) {
     const targets = (input.targets ??= {}) as Record<string, unknown>;

@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import { z } from "zod";
 import { credentials, duration, urlWithScheme } from "./fields.js";
 import { isTimeZone } from "../domain/time-zone.js";
+import { pagingConfig } from "./paging-schema.js";
 
 const percent = z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100");
 
@@ -168,6 +169,7 @@ export const configSchema = z.strictObject({
         .default("0 9 * * *"),
     })
     .default({ dailyCheck: "0 9 * * *" }),
+  paging: pagingConfig,
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,9 +1,12 @@
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { buildServer } from "../../api/server.js";
 import { ensureAdminToken } from "../../api/admin-token.js";
 import { DailySchedule, dailyCheckTimer } from "../../engine/daily-schedule.js";
 import { createCheckService } from "../../engine/health/check-service.js";
+import { loadLinkKey } from "../../engine/paging/action-links.js";
+import { Paging } from "../../engine/paging/paging.js";
 import { RunbookExecutor } from "../../engine/runbooks/executor.js";
 import { stepKinds } from "../../engine/runbooks/steps/index.js";
 import { TimerLoop } from "../../engine/timer-loop.js";
@@ -69,8 +72,18 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   );
   // Before the loop starts: an approval timeout or a lock retry due now must find its handler.
   executor.registerTimers(timers);
+  let serverUrl = `http://${host}:${port}`;
+  const publicUrl = () => config.paging.publicUrl ?? serverUrl;
+  const paging = new Paging({
+    store,
+    config,
+    publicUrl,
+    linkKey: loadLinkKey(join(config.dataDir, "link-signing.key")),
+    log: (message, fields) => logger.warn(fields, message),
+  });
+  paging.register(timers);
 
-  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog } });
+  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog }, paging: { paging, publicUrl } });
   try {
     await app.listen({ port, host });
   } catch (error) {
@@ -81,9 +94,11 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   }
   const address = app.server.address();
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${typeof address === "object" && address ? address.port : port}`;
+  serverUrl = url;
 
   const forgetAddress = recordServerAddress(config.dataDir, url);
   const next = await schedule.ensureScheduled(new Date());
+  await paging.arm();
   timers.start();
   // Takes up runs nobody executes: queued ones, and those whose executor died (a killed CLI or server).
   executor.startPolling();

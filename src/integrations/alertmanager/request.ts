@@ -5,7 +5,7 @@ import { send } from "../http/send.js";
 import { AlertmanagerError } from "./errors.js";
 
 export interface RequestOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "DELETE";
   /** Relative to the base URL, e.g. "api/v2/alerts". */
   path: string;
   query?: Record<string, string | readonly string[] | undefined>;
