@@ -103,7 +103,7 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
     paging: resolvePagingSecrets(file.paging, readSecretFile),
   };
   for (const field of inlineSecrets(file.paging)) {
-    if (located.locate(field)) warnings.push(`${field} is written in the config file in clear; put it in a file and name that file instead (${field}File)`);
+    if (!origins.has(field) && located.locate(field)) warnings.push(`${field} is written in the config file in clear; put it in a file and name that file instead (${field}File)`);
   }
   const kubeconfig = otherTargets.kubernetes?.kubeconfig;
   if (kubeconfig !== undefined) {
@@ -200,7 +200,11 @@ function applyEnv(input: Record<string, unknown>, env: EnvReader, origins: Map<s
   bind("GAMEOPS_TIME_ZONE", "team.timeZone");
   bind("GAMEOPS_HOST", "server.host");
   bind("GAMEOPS_PORT", "server.port", (v) => (/^\d+$/.test(v) ? Number(v) : v));
-  bind("GAMEOPS_WEBHOOK_TOKEN", "paging.intake.token");
+  if (env.get("GAMEOPS_WEBHOOK_TOKEN") !== undefined) {
+    bind("GAMEOPS_WEBHOOK_TOKEN", "paging.intake.token");
+    // The variable wins over the file, tokenFile included.
+    delete ((input.paging as Record<string, unknown>).intake as Record<string, unknown>).tokenFile;
+  }
   bind("GAMEOPS_PUBLIC_URL", "paging.publicUrl");
   const logFiles = env.get("GAMEOPS_LOG_FILES");
   if (logFiles !== undefined) {

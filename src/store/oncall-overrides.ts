@@ -36,7 +36,8 @@ export class OnCallOverrides implements OnCallRepository {
       .where("cancelled_at", "is", null)
       .where("ends_at", ">", options.from.getTime())
       .where("starts_at", "<", options.to.getTime())
-      .orderBy("starts_at")
+      // Creation order: where two overlap, the later one wins (domain/oncall/schedule.ts).
+      .orderBy("created_at")
       .orderBy("id");
     if (options.scheduleId) query = query.where("schedule_id", "=", options.scheduleId);
     return (await query.execute()).map(toOverride);

@@ -20,9 +20,9 @@ export interface ChannelSetup {
 }
 
 /**
- * Sends queued deliveries, one timer each. Per recipient and channel only the oldest pending
- * delivery sends, and it carries every other pending one as a digest: a burst reaches a person
- * as one message, and nothing is dropped. Failures the channel calls retryable are tried again
+ * Sends queued deliveries, one timer each, oldest first per recipient and channel. When a
+ * recipient's backlog is more than the channel's rate limit has room for, the oldest delivery
+ * carries all of it as one digest: a burst reaches a person as one message, and nothing is dropped. Failures the channel calls retryable are tried again
  * with backoff (honouring Retry-After); the rest fail at once. Every attempt is recorded.
  */
 export class DeliverySender {
@@ -65,13 +65,13 @@ export class DeliverySender {
     const batch = delivery.personId ? await store.deliveries.pending(delivery.channel, delivery.personId) : [delivery];
     if (batch.length > 0 && batch[0]!.id !== delivery.id) return this.retryAt(delivery, new Date(now.getTime() + behindHeadDelayMs));
 
-    const sent = await store.deliveries.sentSince(delivery.channel, new Date(now.getTime() - rateWindowMs));
-    if (sent >= setup.perMinute) {
+    const room = setup.perMinute - (await store.deliveries.sentSince(delivery.channel, new Date(now.getTime() - rateWindowMs)));
+    if (room <= 0) {
       // Wait for room; whatever queues meanwhile goes out with this one.
       return this.retryAt(delivery, new Date(now.getTime() + Math.ceil(rateWindowMs / setup.perMinute)));
     }
-
-    const covered = batch.length > 0 ? batch : [delivery];
+    // One by one while the channel has room for the backlog; past that, one digest of it all.
+    const covered = batch.length > room ? batch : [delivery];
     const notice = covered.length === 1 ? (delivery.notice as unknown as Notice) : digestOf(covered);
     const started = Date.now();
     try {
