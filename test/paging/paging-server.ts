@@ -40,7 +40,7 @@ export async function startPagingServer(paging: Record<string, unknown>, env: Re
   const store = await openStore({ dataDir: config.dataDir });
   const checks: CheckService = createCheckService({ config, store });
   const publicUrl = () => config.paging.publicUrl ?? "http://gameops.test";
-  const engine = new Paging({ store, config, publicUrl, linkKey: loadLinkKey(join(dir, "link.key")) });
+  const engine = new Paging({ store, config, publicUrl, linkKey: loadLinkKey(join(dir, "link.key")), retry: { firstDelayMs: 200, maxDelayMs: 1000 } });
   const timerErrors: TimerFailure[] = [];
   const timers = new TimerLoop({ timers: store.timers, owner: "test", pollIntervalMs: 50, onError: (e) => timerErrors.push(e) });
   engine.register(timers);

@@ -1,4 +1,4 @@
-import { retryDelayMs } from "../../domain/schedule/retry-delay.js";
+import { retryDelayMs, type RetryPolicy } from "../../domain/schedule/retry-delay.js";
 import { DeliveryError, type NotifyChannel } from "../../integrations/notify/channel.js";
 import type { Notice } from "../../integrations/notify/notice.js";
 import { deliveryTimerKey, type DeliveryRecord, type Store } from "../../store/store.js";
@@ -7,7 +7,7 @@ import type { TimerHandler, TimerLoop } from "../timer-loop.js";
 export const deliveryTimer = "delivery.send";
 
 /** Pages must reach someone: retry quickly at first, and keep trying for about half an hour. */
-const retryPolicy = { firstDelayMs: 5_000, maxDelayMs: 5 * 60_000 };
+const defaultRetry: RetryPolicy = { firstDelayMs: 5_000, maxDelayMs: 5 * 60_000 };
 const maxAttempts = 10;
 /** A delivery behind the oldest pending one of its recipient waits for it to send them all. */
 const behindHeadDelayMs = 2_000;
@@ -32,6 +32,7 @@ export class DeliverySender {
     private readonly deps: {
       store: Store;
       channels: ChannelSetup[];
+      retry?: RetryPolicy;
       now?: () => Date;
       log?: (message: string, fields: Record<string, unknown>) => void;
     },
@@ -97,8 +98,9 @@ export class DeliverySender {
       });
       this.deps.log?.(`delivery ${retry ? "will be retried" : "failed"}: ${detail}`, { delivery: delivery.id, channel: delivery.channel, attempt });
       if (retry) {
-        const backoff = retryDelayMs(attempt, retryPolicy);
-        await this.retryAt(delivery, new Date(this.now().getTime() + Math.max(backoff, Math.min(failure.retryAfterMs ?? 0, retryPolicy.maxDelayMs))));
+        const policy = this.deps.retry ?? defaultRetry;
+        const backoff = retryDelayMs(attempt, policy);
+        await this.retryAt(delivery, new Date(this.now().getTime() + Math.max(backoff, Math.min(failure.retryAfterMs ?? 0, policy.maxDelayMs))));
       }
     }
   };

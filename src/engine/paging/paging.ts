@@ -3,6 +3,7 @@ import type { Role } from "../../config/paging-schema.js";
 import { coverageGaps, onCallAt, roleShifts, shiftsBetween, type CoverageGap, type Shift } from "../../domain/oncall/schedule.js";
 import { onCallCalendar } from "../../domain/oncall/ical.js";
 import { snapshotPolicy } from "../../domain/paging/escalation.js";
+import type { RetryPolicy } from "../../domain/schedule/retry-delay.js";
 import { compileRoutes } from "../../domain/paging/routing.js";
 import { alertmanagerClient } from "../../integrations/alertmanager/client.js";
 import type { NotifyChannel } from "../../integrations/notify/channel.js";
@@ -40,6 +41,8 @@ export interface PagingOptions {
   linkKey: Buffer;
   /** Built from paging.channels when absent. */
   channels?: ChannelSetup[];
+  /** Backoff of failed deliveries; tests shorten it. */
+  retry?: RetryPolicy;
   now?: () => Date;
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -86,7 +89,13 @@ export class Paging {
     this.now = options.now ?? (() => new Date());
     this.links = new ActionLinks(options.linkKey);
     this.route = compileRoutes(paging.routes, paging.defaultPolicy);
-    this.sender = new DeliverySender({ store, channels: options.channels ?? buildChannels(config), now: this.now, ...(options.log ? { log: options.log } : {}) });
+    this.sender = new DeliverySender({
+      store,
+      channels: options.channels ?? buildChannels(config),
+      ...(options.retry ? { retry: options.retry } : {}),
+      now: this.now,
+      ...(options.log ? { log: options.log } : {}),
+    });
     const schedules = () => paging.schedules;
     const noticeContext = (now: Date) => this.noticeContext(now);
     this.escalation = new Escalation({ store, schedules, noticeContext, now: this.now });
