@@ -49,8 +49,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const { config, store, checks } = options;
   const app = (
     options.logger
-      ? Fastify({ loggerInstance: options.logger, logController: new QuietRequests(), maxParamLength })
-      : Fastify({ logger: false, maxParamLength })
+      ? Fastify({ loggerInstance: options.logger, logController: new QuietRequests(), routerOptions: { maxParamLength } })
+      : Fastify({ logger: false, routerOptions: { maxParamLength } })
   ) as FastifyInstance;
   const metrics = createMetrics(store, checks);
   const streams = new Set<EventStream>();

@@ -128,3 +128,18 @@ describe("the paging section", () => {
     expect(resolvePagingSecrets(pagingConfig.parse({ intake: { tokenFile: "missing" } }), () => undefined).intake).toEqual({});
   });
 });
+
+describe("gameops init's paging example", () => {
+  it("parses once uncommented, as the comment says", async () => {
+    const { exampleConfig } = await import("../../src/cli/commands/init.js");
+    const block = exampleConfig.slice(exampleConfig.indexOf("# paging:"));
+    const uncommented = block
+      .split("\n")
+      .filter((line) => line.startsWith("# "))
+      .map((line) => line.slice(2))
+      .join("\n");
+    const parsed = pagingConfig.safeParse(parse(uncommented).paging);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    expect(parsed.data?.policies[0]?.levels.map((l) => l.after)).toEqual([0, 15 * 60_000, 30 * 60_000, 60 * 60_000]);
+  });
+});

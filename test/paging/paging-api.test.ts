@@ -62,7 +62,10 @@ describe("paging through the API", () => {
     expect(JSON.parse(posted.body).notice).toMatchObject({ kind: "page", pageNumber: 1, links: { runbook: "http://gameops.test/#/runbooks/server-down" } });
 
     await eventually(() => mailsTo(backup).length > 0, "the escalation to the backup");
-    const detail = (await server.request("GET", "/api/pages/1")).json;
+    const detail = await eventually(async () => {
+      const shown = (await server.request("GET", "/api/pages/1")).json;
+      return shown.deliveries.length === 6 && shown.deliveries.every((d: { status: string }) => d.status !== "pending") ? shown : undefined;
+    }, "every delivery of page 1 to be done");
     expect(detail.page).toMatchObject({ status: "triggered", route: { policyId: "game-ops", declare: "P2" }, assignees: [backup] });
     expect(detail.events.map((e: { type: string }) => e.type)).toEqual(["page.triggered", "page.notified", "page.escalated"]);
     const sent = detail.deliveries.filter((d: { status: string }) => d.status === "sent");

@@ -69,6 +69,53 @@ checks:
 
 schedules:
   dailyCheck: "0 9 * * *"    # cron, in team.timeZone
+
+# Paging (docs/paging.md): Alertmanager's webhook in, on-call schedules, escalation, notifications.
+# Uncomment and put your people's ids (gameops people add …) in the schedule.
+# paging:
+#   publicUrl: https://gameops.example.com   # base of links in notifications (GAMEOPS_PUBLIC_URL)
+#   intake:
+#     tokenFile: /run/secrets/gameops-webhook  # Alertmanager sends it as a bearer token (GAMEOPS_WEBHOOK_TOKEN_FILE)
+#   watchdog:
+#     within: 5m                 # page when the always-firing Watchdog alert stops arriving
+#   channels:
+#     email:
+#       smtp: smtp://mail.example.com:587
+#       from: gameops@example.com
+#       username: gameops
+#       passwordFile: /run/secrets/smtp
+#     slack:
+#       urlFile: /run/secrets/slack-webhook-url
+#     webhooks:
+#       - name: ops-bot
+#         url: https://bot.example.com/gameops
+#         secretFile: /run/secrets/ops-bot-hmac   # every delivery is signed (HMAC-SHA256)
+#   routes:                      # first match wins; no match: defaultPolicy
+#     - match: { alertname: ServerDown }
+#       policy: game-ops
+#       declare: P2              # open an incident too
+#     - matchRegex: { severity: "warning|info" }
+#       policy: business-hours
+#   defaultPolicy: game-ops
+#   policies:
+#     - id: game-ops             # the seed's ladder: 0 / 15 / 30 / 60 minutes
+#       levels:
+#         - { after: 0s,  notify: [{ schedule: game-ops, role: primary }] }
+#         - { after: 15m, notify: [{ schedule: game-ops, role: backup }] }
+#         - { after: 30m, notify: [{ title: lead }] }
+#         - { after: 60m, notify: [{ title: director }] }
+#       repeat: 1
+#     - id: business-hours
+#       levels:
+#         - { after: 0s, notify: [{ schedule: game-ops, role: primary }] }
+#   schedules:
+#     - id: game-ops
+#       timeZone: Asia/Seoul
+#       layers:
+#         - name: weekly
+#           people: [alice, bob, carol]
+#           start: "2026-01-05"    # a Monday: alice is primary that week, bob backup
+#           handoff: { day: monday, time: "10:00" }
 `;
 
 export async function init(options: { path: string; force?: boolean }): Promise<number> {

@@ -11,9 +11,17 @@ import { RunbookExecutor } from "../../engine/runbooks/executor.js";
 import { stepKinds } from "../../engine/runbooks/steps/index.js";
 import { TimerLoop } from "../../engine/timer-loop.js";
 import { loadCatalog, runbookFolders } from "../../runbooks/catalog.js";
+import type { Config } from "../../config/load.js";
 import { configFor, openLocalStore, type GlobalOptions } from "../session.js";
 import { recordServerAddress } from "../server-address.js";
 import { UsageError } from "../usage-error.js";
+
+function describePaging(config: Config): string {
+  const { paging } = config;
+  if (paging.policies.length === 0) return "no escalation policies yet (docs/paging.md)";
+  const channels = ["inbox", ...(paging.channels.email ? ["email"] : []), ...(paging.channels.slack ? ["slack"] : []), ...paging.channels.webhooks.map((w) => `webhook:${w.name}`)];
+  return `${paging.policies.length} policies, ${paging.schedules.length} schedules, channels: ${channels.join(", ")}`;
+}
 
 /**
  * The server: API and console, the timer loop, the daily check on its schedule, and the runbook
@@ -99,6 +107,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   const forgetAddress = recordServerAddress(config.dataDir, url);
   const next = await schedule.ensureScheduled(new Date());
   await paging.arm();
+  for (const warning of await paging.configWarnings()) logger.warn(warning);
   timers.start();
   // Takes up runs nobody executes: queued ones, and those whose executor died (a killed CLI or server).
   executor.startPolling();
@@ -109,6 +118,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   process.stdout.write(
     `gameops is up: console and API at ${url}  (store: ${store.dialect}, data: ${config.dataDir})\n` +
       `daily check: "${config.schedules.dailyCheck}" in ${config.team.timeZone}, next at ${next.dueAt.toISOString()}\n` +
+      `paging: Alertmanager webhook at ${url}/webhooks/alertmanager; ${describePaging(config)}\n` +
       (demo
         ? `demo fleet: ${demo.servers().map((s) => `${s.id} (pid ${s.pid}, :${s.port})`).join(", ")} — try: gameops runbook run demo-drill --param fault=cpu-burn --yes, then gameops runbook run high-cpu\n`
         : "") +

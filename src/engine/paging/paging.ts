@@ -143,6 +143,27 @@ export class Paging {
     await this.shiftNotices.arm();
   }
 
+  /** What in the config names nobody known: a schedule's or a policy's person ids missing from the store. */
+  async configWarnings(): Promise<string[]> {
+    const known = new Set((await this.options.store.people.listPeople()).map((p) => p.id));
+    const { paging } = this.options.config;
+    const warnings: string[] = [];
+    for (const schedule of paging.schedules) {
+      for (const layer of schedule.layers) {
+        const unknown = layer.people.filter((id) => !known.has(id));
+        if (unknown.length > 0) warnings.push(`paging.schedules ${schedule.id}, layer ${layer.name}: no person ${unknown.join(", ")} yet; add them (gameops people add ID --name … --email …) or nobody is paged on their shifts`);
+      }
+    }
+    for (const policy of paging.policies) {
+      for (const level of policy.levels) {
+        for (const target of level.notify) {
+          if ("person" in target && !known.has(target.person)) warnings.push(`paging.policies ${policy.id}: no person ${target.person} yet; add them or this level pages nobody`);
+        }
+      }
+    }
+    return warnings;
+  }
+
   async page(ref: string): Promise<PageDetail> {
     const page = await this.find(ref);
     const { store } = this.options;
