@@ -3,6 +3,7 @@ import { closest } from "./env.js";
 import { formatDuration } from "./duration.js";
 import { duration, durationOrZero, urlWithScheme } from "./fields.js";
 import { Secret } from "./secret.js";
+import { weekdays, type Weekday } from "../domain/oncall/local-time.js";
 import { isLabelName, labelRegexProblem } from "../domain/paging/matchers.js";
 import { isTimeZone } from "../domain/time-zone.js";
 
@@ -13,8 +14,6 @@ import { isTimeZone } from "../domain/time-zone.js";
  * by the loader (resolvePagingSecrets).
  */
 
-export const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-export type Weekday = (typeof weekdays)[number];
 const weekdayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
 
 export const roles = ["primary", "backup"] as const;

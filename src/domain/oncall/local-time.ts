@@ -4,6 +4,10 @@
  * that whole local days and minutes are plain additions.
  */
 
+/** Day names as the config writes them, in Date#getUTCDay order. */
+export const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export type Weekday = (typeof weekdays)[number];
+
 const MINUTE = 60_000;
 export const DAY = 86_400_000;
 export const WEEK = 7 * DAY;
@@ -74,9 +78,8 @@ export function dayNumber(date: string): number {
   return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY);
 }
 
-/** 0 = Sunday … 6 = Saturday, as Date#getUTCDay counts. */
-export function weekdayOf(day: number): number {
-  return (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+export function weekdayOf(day: number): Weekday {
+  return weekdays[(((day + 4) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday
 }
 
 /** Minutes since midnight of an `HH:MM` time. */

@@ -1,4 +1,4 @@
-import { weekdays, type ScheduleLayer } from "../../config/paging-schema.js";
+import type { ScheduleLayer } from "../../config/paging-schema.js";
 import { localDay, localInstant, minutesOf, weekdayOf } from "./local-time.js";
 
 /**
@@ -11,7 +11,7 @@ type Restriction = NonNullable<ScheduleLayer["restrict"]>;
 
 /** The window that starts on a local day, if the day is listed: [start, end) instants. */
 function windowOn(restrict: Restriction, zone: string, day: number): [number, number] | undefined {
-  if (!restrict.days.includes(weekdays[weekdayOf(day)]!)) return undefined;
+  if (!restrict.days.includes(weekdayOf(day))) return undefined;
   if (restrict.from === undefined || restrict.to === undefined) return [localInstant(zone, day, 0), localInstant(zone, day + 1, 0)];
   const from = minutesOf(restrict.from);
   const to = minutesOf(restrict.to);

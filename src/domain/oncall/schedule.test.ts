@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { onCallSchedule, weekdays, type OnCallSchedule, type Weekday } from "../../config/paging-schema.js";
+import { onCallSchedule, type OnCallSchedule } from "../../config/paging-schema.js";
+import { weekdays, type Weekday } from "./local-time.js";
 import { coverageGaps, nextHandoff, onCallAt, roleShifts, shiftsBetween, type Override } from "./schedule.js";
 
 const HOUR = 3_600_000;
