@@ -55,6 +55,26 @@ export function createMetrics(store: Store, checks: CheckService): ServerMetrics
       }
     },
   });
+  new Gauge({
+    name: "gameops_pages_open",
+    help: "Pages not resolved yet, by status (triggered: nobody has acknowledged).",
+    labelNames: ["status"],
+    registers: [registry],
+    async collect() {
+      const counts = await store.pages.openCounts();
+      for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: "gameops_deliveries_pending",
+    help: "Notifications waiting to go out, by channel; one that keeps growing means the channel is failing.",
+    labelNames: ["channel"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [channel, count] of Object.entries(await store.deliveries.pendingCounts())) this.set({ channel }, count);
+    },
+  });
   const runs = new Counter({
     name: "gameops_check_runs_total",
     help: "Check runs finished by this process, by overall verdict.",

@@ -179,6 +179,13 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (options) => setCode(await (await import("./commands/people.js")).listTeams(program.opts(), options)));
 
+  const rules = program.command("rules").description("Prometheus alert rules: the ones gameops ships (rules/), or yours");
+  rules
+    .command("check [files...]")
+    .description("promtool check rules and test rules, and every alert's runbook against the catalogue (exit 0 ok, 1 problems, 2 no such file or no promtool)")
+    .option("--json", "print JSON")
+    .action(async (files: string[], options) => setCode(await (await import("./commands/rules.js")).check(program.opts(), files, options)));
+
   const config = program.command("config").description("the effective configuration");
   config
     .command("show", { isDefault: true })

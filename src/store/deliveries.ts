@@ -70,6 +70,16 @@ export class Deliveries implements DeliveryRepository {
     return rows.map(toDelivery);
   }
 
+  async pendingCounts(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom("deliveries")
+      .select(["channel", (eb) => eb.fn.countAll<string | number>().as("count")])
+      .where("status", "=", "pending")
+      .groupBy("channel")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.channel, Number(r.count)]));
+  }
+
   async sentSince(channel: string, since: Date): Promise<number> {
     const row = await this.db
       .selectFrom("deliveries")

@@ -189,6 +189,17 @@ export class Pages implements PageRepository {
     return row && toPage(row);
   }
 
+  async openCounts(): Promise<{ triggered: number; acknowledged: number }> {
+    const rows = await this.db
+      .selectFrom("pages")
+      .select(["status", (eb) => eb.fn.countAll<string | number>().as("count")])
+      .where("status", "in", openStatuses)
+      .groupBy("status")
+      .execute();
+    const count = (status: PageStatus) => Number(rows.find((r) => r.status === status)?.count ?? 0);
+    return { triggered: count("triggered"), acknowledged: count("acknowledged") };
+  }
+
   async events(pageId: string, options: { after?: number } = {}): Promise<PageEvent[]> {
     const rows = await this.db
       .selectFrom("page_events")

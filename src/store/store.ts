@@ -604,6 +604,8 @@ export interface PageRepository {
   list(options: { status?: PageStatus[]; limit: number; beforeNumber?: number }): Promise<PageRecord[]>;
   /** The open (triggered or acknowledged) page of a group. */
   openForGroup(groupKey: string): Promise<PageRecord | undefined>;
+  /** How many pages are triggered and acknowledged: gauges for /metrics. */
+  openCounts(): Promise<{ triggered: number; acknowledged: number }>;
   events(pageId: string, options?: { after?: number }): Promise<PageEvent[]>;
   /**
    * Fires escalation step `step` of a triggered page: records who was notified, queues the
@@ -676,6 +678,8 @@ export interface DeliveryRepository {
   get(id: string): Promise<DeliveryRecord | undefined>;
   /** Pending deliveries on a channel to one recipient, oldest first: what a digest coalesces. */
   pending(channel: string, recipientId: string): Promise<DeliveryRecord[]>;
+  /** Deliveries waiting to go out, per channel: a gauge for /metrics (a growing one means a channel is down). */
+  pendingCounts(): Promise<Record<string, number>>;
   /** How many went out on a channel since a time: the channel's rate limit. */
   sentSince(channel: string, since: Date): Promise<number>;
   /**

@@ -154,6 +154,8 @@ describe.each(dialects)("paging store on %s", (dialect) => {
     expect(all[1]!.coalescedInto).toBe(first!.id);
     expect(await store.timers.findByKey(deliveryTimerKey(rest[0]!.id))).toBeUndefined();
     expect(await store.deliveries.sentSince("email", at(0))).toBe(1);
+    expect(await store.deliveries.pendingCounts()).toEqual({});
+    expect(await store.pages.openCounts()).toEqual({ triggered: 1, acknowledged: 0 });
     // Ended: a late attempt (a timer that fired twice) records nothing.
     expect(await store.deliveries.recordAttempt(first!.id, { outcome: "sent", retryable: false, detail: "again", durationMs: 1 })).toBeUndefined();
   });
