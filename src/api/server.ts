@@ -31,7 +31,7 @@ export interface ServerOptions {
    */
   runbooks?: { executor: RunbookExecutor; catalog: () => Catalog };
   /** Paging: the intake webhooks, pages, on-call and windows exist only with it. */
-  paging?: { paging: Paging; publicUrl: () => string };
+  paging?: Paging;
   /** A pino logger; no request logging without one. */
   logger?: FastifyBaseLogger;
 }
@@ -80,8 +80,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerAuditRoutes(routes, { store });
   if (options.runbooks) registerRunbookRoutes(routes, { store, streams, ...options.runbooks });
   if (options.paging) {
-    registerPagingRoutes(routes, { store, streams, ...options.paging });
-    registerActionLinkPages(app, options.paging.paging);
+    registerPagingRoutes(routes, { store, streams, paging: options.paging });
+    registerActionLinkPages(app, options.paging);
   }
   registerConsole(app);
   return app;

@@ -179,6 +179,102 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (options) => setCode(await (await import("./commands/people.js")).listTeams(program.opts(), options)));
 
+  const alert = program.command("alert").description("alerts received from Alertmanager and other sources");
+  alert
+    .command("list", { isDefault: true })
+    .description("alerts, most recently seen first")
+    .addOption(new Option("--status <status>", "only firing or only resolved alerts").choices(["firing", "resolved"]))
+    .option("--limit <n>", "how many", "100")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/alert.js")).list(program.opts(), options)));
+
+  const page = program.command("page").description("pages: who was notified, acknowledging, resolving, escalating");
+  page
+    .command("list", { isDefault: true })
+    .description("pages, newest first")
+    .option("--status <list>", "only these statuses, e.g. triggered,acknowledged")
+    .option("--limit <n>", "how many", "50")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/page.js")).list(program.opts(), options)));
+  page
+    .command("show <ref>")
+    .description("a page (its number, like 42, or its id): the timeline and every delivery with its attempts")
+    .option("--json", "print JSON")
+    .action(async (ref, options) => setCode(await (await import("./commands/page.js")).show(program.opts(), ref, options)));
+  page
+    .command("ack <ref>")
+    .description("acknowledge a page: its escalation stops (as GAMEOPS_PERSON locally)")
+    .action(async (ref) => setCode(await (await import("./commands/page.js")).acknowledge(program.opts(), ref)));
+  page
+    .command("resolve <ref>")
+    .description("resolve a page")
+    .action(async (ref) => setCode(await (await import("./commands/page.js")).resolve(program.opts(), ref)));
+  page
+    .command("escalate <ref>")
+    .description("escalate now: the next level is notified at once")
+    .action(async (ref) => setCode(await (await import("./commands/page.js")).escalate(program.opts(), ref)));
+  page
+    .command("reassign <ref>")
+    .description("notify other people now; the escalation carries on until someone acknowledges")
+    .requiredOption("--to <people>", "person ids, comma-separated")
+    .action(async (ref, options) => setCode(await (await import("./commands/page.js")).reassign(program.opts(), ref, options)));
+  page
+    .command("test <person>")
+    .description("send a test page to someone through every channel and show what arrived (exit 1 if any did not go out within 30 s)")
+    .action(async (person) => setCode(await (await import("./commands/page.js")).test(program.opts(), person)));
+
+  const oncall = program.command("oncall").description("on-call schedules: who is on call, shifts, gaps, overrides, calendar feeds");
+  oncall
+    .command("now", { isDefault: true })
+    .description("who is on call now in each schedule")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/oncall.js")).now(program.opts(), options)));
+  oncall
+    .command("show")
+    .description("shifts over the coming weeks in each schedule's time zone, then the coverage gaps (exit 1 if there is a gap)")
+    .option("--schedule <id>", "one schedule (default: all)")
+    .option("--weeks <n>", "how many weeks ahead", "4")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/oncall.js")).show(program.opts(), options)));
+  oncall
+    .command("override")
+    .description("someone takes a role in a schedule for a while (a swap, a sick day)")
+    .requiredOption("--schedule <id>", "the schedule")
+    .requiredOption("--person <id>", "who takes the role")
+    .addOption(new Option("--role <role>", "which role").choices(["primary", "backup"]).default("primary"))
+    .option("--from <time>", "ISO 8601 time with offset (default: now)")
+    .option("--until <time>", "ISO 8601 time with offset, like 2026-01-06T10:00:00+09:00")
+    .option("--for <duration>", "how long, like 8h or 2d (instead of --until)")
+    .option("--reason <text>", "why, kept with the override")
+    .action(async (options) => setCode(await (await import("./commands/oncall.js")).override(program.opts(), options)));
+  oncall
+    .command("feed")
+    .description("the URL of an iCalendar feed of a schedule's shifts or one person's, for a calendar app")
+    .option("--schedule <id>", "one schedule")
+    .option("--person <id>", "one person's shifts")
+    .action(async (options) => setCode(await (await import("./commands/oncall.js")).feed(program.opts(), options)));
+
+  const window = program.command("window").description("maintenance windows: matching alerts page nobody (and Alertmanager is silenced alike)");
+  window
+    .command("start")
+    .description("start a maintenance window")
+    .requiredOption("--title <text>", "what the maintenance is")
+    .option("--match <matcher>", "a label matcher like alertname=ServerDown or instance=~\"game-.*\" (repeat for more; all must match)", collect)
+    .option("--from <time>", "ISO 8601 time with offset (default: now)")
+    .option("--until <time>", "ISO 8601 time with offset")
+    .option("--for <duration>", "how long, like 2h (instead of --until)")
+    .action(async (options) => setCode(await (await import("./commands/window.js")).start(program.opts(), options)));
+  window
+    .command("list", { isDefault: true })
+    .description("windows in force or ahead")
+    .option("--all", "with the ended ones")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/window.js")).list(program.opts(), options)));
+  window
+    .command("end <id>")
+    .description("end a window now (and expire its Alertmanager silence)")
+    .action(async (id) => setCode(await (await import("./commands/window.js")).end(program.opts(), id)));
+
   const rules = program.command("rules").description("Prometheus alert rules: the ones gameops ships (rules/), or yours");
   rules
     .command("check [files...]")

@@ -11,8 +11,8 @@ export function recordServerAddress(dataDir: string, url: string): () => void {
   return () => rmSync(path, { force: true });
 }
 
-/** The running server's URL, or the configured address when none has said where it is. */
-export function serverUrl(config: Config): string {
+/** The URL of a `gameops up` running on this data dir, if one is. */
+export function runningServerUrl(config: Config): string | undefined {
   try {
     const saved = JSON.parse(readFileSync(join(config.dataDir, fileName), "utf8")) as { url?: unknown; pid?: unknown };
     // A server killed with -9 leaves the file behind: only a live one's address counts.
@@ -20,6 +20,13 @@ export function serverUrl(config: Config): string {
   } catch {
     // no server has run here, or it was removed on shutdown
   }
+  return undefined;
+}
+
+/** The running server's URL, or the configured address when none has said where it is. */
+export function serverUrl(config: Config): string {
+  const running = runningServerUrl(config);
+  if (running) return running;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   return `http://${host}:${config.server.port}`;
 }

@@ -44,7 +44,7 @@ export async function startPagingServer(paging: Record<string, unknown>, env: Re
   const timerErrors: TimerFailure[] = [];
   const timers = new TimerLoop({ timers: store.timers, owner: "test", pollIntervalMs: 50, onError: (e) => timerErrors.push(e) });
   engine.register(timers);
-  const app = buildServer({ config, store, checks, paging: { paging: engine, publicUrl } });
+  const app = buildServer({ config, store, checks, paging: engine });
   const adminToken = (await ensureAdminToken(store, {}))!;
   await engine.arm();
   timers.start();

@@ -12,8 +12,6 @@ export interface PagingRouteDeps {
   store: Store;
   paging: Paging;
   streams: Set<EventStream>;
-  /** Base of absolute URLs (feeds); paging.publicUrl or the server's address. */
-  publicUrl: () => string;
 }
 
 const wholeNumber = (min: number, max: number, fallback: number) => {
@@ -477,12 +475,9 @@ export function registerPagingRoutes(routes: ApiRoutes, deps: PagingRouteDeps): 
     access: "viewer",
     query: z.object({ schedule: z.string().min(1).optional(), person: z.string().min(1).optional() }),
     responses: { 200: { description: "the URL", schema: z.object({ url: z.string() }) } },
-    handler: async ({ query }) => {
-      // Fails here, not in the calendar app, when the schedule does not exist.
-      if (query.schedule) await paging.onCallPlan({ scheduleId: query.schedule, from: new Date(), to: new Date() }).catch(asApiError);
-      const token = paging.links.signFeed({ ...(query.schedule ? { scheduleId: query.schedule } : {}), ...(query.person ? { personId: query.person } : {}) });
-      return { url: `${deps.publicUrl().replace(/\/+$/, "")}/feeds/oncall/${token}.ics` };
-    },
+    handler: async ({ query }) => ({
+      url: await paging.feedUrl({ ...(query.schedule ? { scheduleId: query.schedule } : {}), ...(query.person ? { personId: query.person } : {}) }).catch(asApiError),
+    }),
   });
 
   routes.add({

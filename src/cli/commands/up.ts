@@ -91,7 +91,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   });
   paging.register(timers);
 
-  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog }, paging: { paging, publicUrl } });
+  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog }, paging });
   try {
     await app.listen({ port, host });
   } catch (error) {

@@ -269,6 +269,14 @@ export class Paging {
     return onCallCalendar({ name, shifts, now: this.now() });
   }
 
+  /** The signed URL of an iCalendar feed of a schedule's shifts, or of one person's; refuses an unknown one now rather than in the calendar app. */
+  async feedUrl(scope: { scheduleId?: string; personId?: string }): Promise<string> {
+    if (scope.scheduleId) this.schedules(scope.scheduleId);
+    if (scope.personId) await this.people([scope.personId]);
+    const token = this.links.signFeed(scope);
+    return `${this.options.publicUrl().replace(/\/+$/, "")}/feeds/oncall/${token}.ics`;
+  }
+
   async addOverride(input: { scheduleId: string; role: Role; personId: string; start: Date; end: Date; reason?: string; by: string }): Promise<OnCallOverride> {
     this.schedules(input.scheduleId);
     await this.people([input.personId]);
