@@ -1,9 +1,14 @@
 // Signs in with an API token (kept in this browser's localStorage) and shows the Health page,
-// or the Runbooks page at #/runbooks and a run at #/runs/ID.
+// or the Runbooks page at #/runbooks and a run at #/runs/ID, or the paging pages: #/alerts,
+// #/pages (a page at #/pages/42) and #/oncall.
 
+import { createAlertsPage } from "./alerts-page.js";
 import { createClient } from "./api.js";
 import { byId } from "./dom.js";
 import { createHealthPage } from "./health-page.js";
+import { createOnCallPage } from "./oncall-page.js";
+import { createPageStream } from "./page-stream.js";
+import { createPagesPage } from "./pages-page.js";
 import { createRunbooksPage } from "./runbooks-page.js";
 
 const tokenKey = "gameops.token";
@@ -11,17 +16,24 @@ const refreshMs = 60_000;
 let refresher;
 let page;
 let runbooks;
+let pageStream;
+let paging = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall
 
-const viewOf = (hash) => (/^#\/(runbooks|runs\/)/.test(hash) ? "runbooks" : "health");
+const pagingViews = ["alerts", "pages", "oncall"];
+const pagingWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules" };
+
+function viewOf(hash) {
+  if (/^#\/(runbooks|runs\/)/.test(hash)) return "runbooks";
+  const match = /^#\/(alerts|pages|oncall)(?:[/?]|$)/.exec(hash);
+  return match ? match[1] : "health";
+}
 
 function show(view) {
-  byId("sign-in").hidden = view !== "sign-in";
-  byId("health").hidden = view !== "health";
-  byId("runbooks").hidden = view !== "runbooks";
+  for (const id of ["sign-in", "health", "runbooks", ...pagingViews]) byId(id).hidden = view !== id;
   byId("who").hidden = view === "sign-in";
-  for (const [id, on] of [["nav-health", view === "health"], ["nav-runbooks", view === "runbooks"]]) {
-    if (on) byId(id).setAttribute("aria-current", "page");
-    else byId(id).removeAttribute("aria-current");
+  for (const name of ["health", "runbooks", ...pagingViews]) {
+    if (view === name) byId(`nav-${name}`).setAttribute("aria-current", "page");
+    else byId(`nav-${name}`).removeAttribute("aria-current");
   }
   if (view === "health") document.title = "gameops · Health";
 }
@@ -31,6 +43,14 @@ function navigate() {
   if (!page) return;
   const view = viewOf(location.hash);
   show(view);
+  // Live streams and timers run only for the page on screen.
+  for (const name of pagingViews) if (name !== view) paging[name].leave();
+  if (paging[view]) {
+    paging[view].show(location.hash).catch((error) => {
+      if (error.status === 401) signOut(`Signed out: ${error.message}`);
+      else byId(view).replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: `Cannot load ${pagingWords[view]}: ${error.message}` }));
+    });
+  }
   if (view === "runbooks") {
     runbooks.show(location.hash).catch((error) => {
       if (error.status === 401) signOut(`Signed out: ${error.message}`);
@@ -45,6 +65,10 @@ function signOut(message) {
   page = undefined;
   runbooks?.dispose();
   runbooks = undefined;
+  for (const view of Object.values(paging)) view.dispose();
+  paging = {};
+  pageStream?.close();
+  pageStream = undefined;
   localStorage.removeItem(tokenKey);
   byId("sign-in-error").textContent = message ?? "";
   show("sign-in");
@@ -73,6 +97,14 @@ async function open(token) {
   page = createHealthPage({ client, me });
   runbooks?.dispose();
   runbooks = createRunbooksPage({ client, token, me });
+  for (const view of Object.values(paging)) view.dispose();
+  pageStream?.close();
+  pageStream = createPageStream(client);
+  paging = {
+    alerts: createAlertsPage({ client, me, root: byId("alerts"), stream: pageStream }),
+    pages: createPagesPage({ client, me, root: byId("pages"), stream: pageStream }),
+    oncall: createOnCallPage({ client, me, root: byId("oncall") }),
+  };
   navigate();
   const current = page;
   const load = () =>

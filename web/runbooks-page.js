@@ -235,6 +235,10 @@ export function createRunbooksPage({ client, token, me }) {
     runView.replaceChildren();
     document.title = "gameops · Runbooks";
     await loadHome();
+    // #/runbooks/NAME (an alert's runbook link) opens that runbook's form.
+    const named = /^#\/runbooks\/([^/?#]+)/.exec(hash);
+    const entry = named && catalogue?.runbooks.find((r) => r.name === decodeURIComponent(named[1]) && r.valid);
+    if (entry) select(entry);
     historyTimer = setInterval(() => {
       if (document.visibilityState === "visible" && !runs.every((r) => terminal.has(r.status))) void loadHistory().catch(() => {});
     }, historyRefreshMs);

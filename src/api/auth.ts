@@ -43,3 +43,9 @@ export function requireRole(actor: Actor, needed: Role): void {
     throw new ApiError(403, "forbidden", `this needs ${above}; your token has the ${actor.role} role`);
   }
 }
+
+/** The console and the CLI say who they are (x-gameops-client), so records show through what a person acted. */
+export function throughOf(headers: Record<string, string | string[] | undefined>): "cli" | "console" | "api" {
+  const client = headers["x-gameops-client"];
+  return client === "console" || client === "cli" ? client : "api";
+}

@@ -45,6 +45,8 @@ export class Deliveries implements DeliveryRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
+    /** A delivery's attempt changes its page's record: the page's watchers hear of it. */
+    private readonly pageChanged: (pageId: string) => void = () => undefined,
   ) {}
 
   /** Deliveries not tied to a page (a test page, a shift notice), with their timers. */
@@ -95,7 +97,7 @@ export class Deliveries implements DeliveryRepository {
     id: string,
     attempt: { outcome: "sent" | "failed" | "retry"; retryable: boolean; detail: string; durationMs: number; covers?: string[] },
   ): Promise<DeliveryRecord | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    const recorded = await this.db.transaction().execute(async (trx) => {
       const at = this.now().getTime();
       const detail = attempt.detail.slice(0, maxDetailChars);
       const row = await trx
@@ -142,6 +144,8 @@ export class Deliveries implements DeliveryRepository {
       }
       return toDelivery(row);
     });
+    if (recorded?.pageId) this.pageChanged(recorded.pageId);
+    return recorded;
   }
 
   async listForPage(pageId: string): Promise<Array<DeliveryRecord & { attemptLog: DeliveryAttempt[] }>> {

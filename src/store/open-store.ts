@@ -32,6 +32,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   const now = options.now ?? (() => new Date());
   const { db } = dialect;
+  const pages = new Pages(db, now);
   return {
     dialect: dialect.name,
     checkRuns: new CheckRuns(db),
@@ -41,8 +42,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     audit: new Audit(db, now),
     runbookRuns: new RunbookRuns(dialect, now),
     alerts: new Alerts(db),
-    pages: new Pages(db, now),
-    deliveries: new Deliveries(db, now),
+    pages,
+    deliveries: new Deliveries(db, now, (pageId) => pages.notify([pageId])),
     oncall: new OnCallOverrides(db, now),
     windows: new MaintenanceWindows(db, now),
     close: () => db.destroy(),

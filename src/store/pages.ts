@@ -312,7 +312,8 @@ export class Pages implements PageRepository {
     return result;
   }
 
-  private notify(pageIds: string[]): void {
+  /** Tells the watchers of these pages that something of theirs changed. */
+  notify(pageIds: string[]): void {
     for (const id of new Set(pageIds)) for (const listener of this.listeners) listener(id);
   }
 }

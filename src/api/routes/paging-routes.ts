@@ -3,6 +3,7 @@ import { parseDuration } from "../../config/duration.js";
 import { MatcherError, parseMatcher } from "../../domain/paging/matchers.js";
 import { PagingError, type Paging } from "../../engine/paging/paging.js";
 import type { Store } from "../../store/store.js";
+import { throughOf } from "../auth.js";
 import { ApiError, invalidRequest, notFound } from "../errors.js";
 import { EventStream } from "../event-stream.js";
 import type { ApiRoutes } from "../route.js";
@@ -161,6 +162,7 @@ function asApiError(error: unknown): never {
 
 const iso = (d: Date) => d.toISOString();
 
+
 export function registerPagingRoutes(routes: ApiRoutes, deps: PagingRouteDeps): void {
   const { store, paging, streams } = deps;
 
@@ -208,9 +210,15 @@ export function registerPagingRoutes(routes: ApiRoutes, deps: PagingRouteDeps): 
     summary: "Alerts received, most recently seen first",
     tag: "paging",
     access: "viewer",
-    query: z.object({ status: z.enum(["firing", "resolved"], { error: 'must be "firing" or "resolved"' }).optional(), limit: wholeNumber(1, 1000, 100) }),
+    query: z.object({
+      status: z.enum(["firing", "resolved"], { error: 'must be "firing" or "resolved"' }).optional(),
+      group: z.string().min(1).optional().describe("only the alerts of this group (a page's groupKey)"),
+      limit: wholeNumber(1, 1000, 100),
+    }),
     responses: { 200: { description: "alerts", schema: z.object({ alerts: z.array(alertSchema) }) } },
-    handler: async ({ query }) => ({ alerts: await store.alerts.list({ limit: query.limit, ...(query.status ? { status: query.status } : {}) }) }),
+    handler: async ({ query }) => ({
+      alerts: await store.alerts.list({ limit: query.limit, ...(query.status ? { status: query.status } : {}), ...(query.group ? { groupKey: query.group } : {}) }),
+    }),
   });
 
   routes.add({
@@ -269,8 +277,8 @@ export function registerPagingRoutes(routes: ApiRoutes, deps: PagingRouteDeps): 
       access: "responder",
       params: refParams,
       responses: { 200: { description: "the page after it", schema: change } },
-      handler: async ({ params, actor }) => {
-        const result = await paging[action](params.ref, { by: actor.name, through: "api" }).catch(asApiError);
+      handler: async ({ params, actor, request }) => {
+        const result = await paging[action](params.ref, { by: actor.name, through: throughOf(request.headers) }).catch(asApiError);
         if (result.changed) await store.audit.append({ actor: actor.name, action: `page.${action}`, subject: `page:${result.page.number}`, details: {} });
         return result;
       },

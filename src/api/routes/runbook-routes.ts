@@ -6,9 +6,9 @@ import { ParamsError, type ParamValue } from "../../domain/runbooks/validate.js"
 import { checkApprover } from "../../engine/runbooks/approvers.js";
 import { ApprovalRefused, RunNotFound, RunRefused, type RunbookExecutor } from "../../engine/runbooks/executor.js";
 import { catalogListing, type Catalog, type CatalogEntry } from "../../runbooks/catalog.js";
-import type { ApprovalRecord, RunbookRun, RunThrough, Store } from "../../store/store.js";
+import type { ApprovalRecord, RunbookRun, Store } from "../../store/store.js";
 import type { Actor } from "../auth.js";
-import { hasRole } from "../auth.js";
+import { hasRole, throughOf } from "../auth.js";
 import { ApiError, notFound } from "../errors.js";
 import { EventStream } from "../event-stream.js";
 import type { ApiRoutes } from "../route.js";
@@ -490,11 +490,6 @@ function personOf(actor: Actor): string {
   return actor.personId ?? actor.name;
 }
 
-/** The console and the CLI say who they are, so the record shows through what a person acted. */
-function throughOf(headers: Record<string, string | string[] | undefined>): RunThrough {
-  const client = headers["x-gameops-client"];
-  return client === "console" || client === "cli" ? client : "api";
-}
 
 function lastEventId(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
