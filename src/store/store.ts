@@ -482,8 +482,8 @@ export interface AlertGroupRecord {
 export type PageStatus = "triggered" | "acknowledged" | "resolved";
 export type PageSource = AlertSource | "watchdog" | "test" | "manual";
 
-/** A page to open; the first escalation timer is committed with it. */
-export interface NewPage {
+/** What a page says about itself, as opened. */
+export interface PageFields {
   title: string;
   severity?: string;
   source: PageSource;
@@ -492,8 +492,12 @@ export interface NewPage {
   annotations: Labels;
   runbook?: string;
   route?: { index?: number; policyId: string; declare?: string };
-  /** The escalation policy as it is now: the page keeps it whatever the config becomes. */
+  /** The escalation policy as it was when the page opened: the page keeps it whatever the config becomes. */
   policy?: Record<string, unknown>;
+}
+
+/** A page to open; the first escalation timer is committed with it. */
+export interface NewPage extends PageFields {
   /** Its first escalation step, scheduled in the page's commit under `pageEscalationKey`; `payload.pageId` is filled in. */
   escalation?: Omit<NewTimer, "key">;
   /** Queued in the page's commit. */
@@ -501,19 +505,10 @@ export interface NewPage {
   actor?: string;
 }
 
-export interface PageRecord {
+export interface PageRecord extends PageFields {
   id: string;
   number: number;
-  title: string;
   status: PageStatus;
-  severity?: string;
-  source: PageSource;
-  groupKey?: string;
-  labels: Labels;
-  annotations: Labels;
-  runbook?: string;
-  route?: { index?: number; policyId: string; declare?: string };
-  policy?: Record<string, unknown>;
   /** The next escalation step to fire. */
   step: number;
   /** Who was notified last. */

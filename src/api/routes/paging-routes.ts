@@ -406,20 +406,10 @@ export function registerPagingRoutes(routes: ApiRoutes, deps: PagingRouteDeps): 
         }),
       },
     },
-    handler: async ({ query }) => {
-      const from = query.from ? new Date(query.from) : new Date();
-      const to = new Date(from.getTime() + query.weeks * 7 * 86_400_000);
-      const plans = await paging.onCallPlan({ ...(query.schedule ? { scheduleId: query.schedule } : {}), from, to }).catch(asApiError);
-      return {
-        from: iso(from),
-        to: iso(to),
-        schedules: plans.map((p) => ({
-          schedule: p.schedule,
-          shifts: p.shifts.map((s) => ({ ...s, start: iso(s.start), end: iso(s.end) })),
-          gaps: p.gaps.map((g) => ({ ...g, start: iso(g.start), end: iso(g.end) })),
-        })),
-      };
-    },
+    handler: async ({ query }) =>
+      paging
+        .onCallWeeks({ ...(query.schedule ? { scheduleId: query.schedule } : {}), from: query.from ? new Date(query.from) : new Date(), weeks: query.weeks })
+        .catch(asApiError),
   });
 
   routes.add({

@@ -1,5 +1,5 @@
 import type { Role } from "../../config/paging-schema.js";
-import type { OnCallNow } from "../../engine/paging/paging.js";
+import type { OnCallNow, OnCallWeeks } from "../../engine/paging/paging.js";
 import { orRefusal, withLocalPaging } from "../local-paging.js";
 import { printJson, targetFor, type GlobalOptions } from "../session.js";
 import { paint, renderTable } from "../table.js";
@@ -7,15 +7,7 @@ import { inZone, spanEnd, timeFlag, utc } from "../times.js";
 import { UsageError } from "../usage-error.js";
 
 /** What `GET /api/oncall` answers, and what --json prints in both modes. */
-interface Plan {
-  from: string;
-  to: string;
-  schedules: Array<{
-    schedule: OnCallNow["schedule"];
-    shifts: Array<Omit<OnCallNow, "schedule"> & { start: string; end: string }>;
-    gaps: Array<{ start: string; end: string; missing: Role }>;
-  }>;
-}
+type Plan = OnCallWeeks;
 
 const iso = (d: Date) => d.toISOString();
 const overridden = (o: OnCallNow["overriddenBy"]) => [o?.primary && "primary", o?.backup && "backup"].filter(Boolean).join(",") || "-";
@@ -61,18 +53,7 @@ export async function show(global: GlobalOptions, options: { schedule?: string; 
   }
   return orRefusal(() =>
     withLocalPaging(target.config, async ({ paging }) => {
-      const from = new Date();
-      const to = new Date(from.getTime() + weeks * 7 * 86_400_000);
-      const plans = await paging.onCallPlan({ ...(options.schedule ? { scheduleId: options.schedule } : {}), from, to });
-      const plan: Plan = {
-        from: iso(from),
-        to: iso(to),
-        schedules: plans.map((p) => ({
-          schedule: p.schedule,
-          shifts: p.shifts.map((s) => ({ ...s, start: iso(s.start), end: iso(s.end) })),
-          gaps: p.gaps.map((g) => ({ ...g, start: iso(g.start), end: iso(g.end) })),
-        })),
-      };
+      const plan = await paging.onCallWeeks({ ...(options.schedule ? { scheduleId: options.schedule } : {}), from: new Date(), weeks });
       return printPlan(plan, Boolean(options.json));
     }),
   );

@@ -61,6 +61,17 @@ export interface OnCallPlan {
   gaps: CoverageGap[];
 }
 
+/** An on-call plan as the API and `--json` show it: times as ISO strings. */
+export interface OnCallWeeks {
+  from: string;
+  to: string;
+  schedules: Array<{
+    schedule: OnCallPlan["schedule"];
+    shifts: Array<Omit<Shift, "start" | "end"> & { start: string; end: string }>;
+    gaps: Array<Omit<CoverageGap, "start" | "end"> & { start: string; end: string }>;
+  }>;
+}
+
 export interface PageDetail {
   page: PageRecord;
   events: PageEvent[];
@@ -253,6 +264,22 @@ export class Paging {
       shifts: shiftsBetween(schedule, overrides, input.from, input.to),
       gaps: coverageGaps(schedule, overrides, input.from, input.to),
     }));
+  }
+
+  /** The plan of the `weeks` from `from`, ready to print or send. */
+  async onCallWeeks(input: { scheduleId?: string; from: Date; weeks: number }): Promise<OnCallWeeks> {
+    const to = new Date(input.from.getTime() + input.weeks * 7 * 86_400_000);
+    const plans = await this.onCallPlan({ ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}), from: input.from, to });
+    const iso = (d: Date) => d.toISOString();
+    return {
+      from: iso(input.from),
+      to: iso(to),
+      schedules: plans.map((p) => ({
+        schedule: p.schedule,
+        shifts: p.shifts.map((s) => ({ ...s, start: iso(s.start), end: iso(s.end) })),
+        gaps: p.gaps.map((g) => ({ ...g, start: iso(g.start), end: iso(g.end) })),
+      })),
+    };
   }
 
   /** iCalendar of one schedule's shifts, or of one person's across all schedules. */
