@@ -127,6 +127,22 @@ describe("paging engine", () => {
     expect((await client.getSilence(window.json.silenceId))?.status.state).toBe("expired");
   });
 
+  it("takes Alertmanager's basic auth when paging.intake.basic is set", async () => {
+    const setup = await withWebhook([{ status: 200 }], { intake: { basic: { username: "alertmanager", password: "basic-secret-0123456789" } } });
+    open.push(setup);
+    const send = (user: string, password: string) =>
+      setup.server.app.inject({
+        method: "POST",
+        url: "/webhooks/alertmanager",
+        payload: JSON.stringify(alertmanagerPayload("ServerDown", [{ fingerprint: "basic" }])),
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`, "content-type": "application/json" },
+      });
+    expect((await send("alertmanager", "basic-secret-0123456789")).statusCode).toBe(200);
+    expect((await send("alertmanager", "wrong")).statusCode).toBe(401);
+    expect((await send("someone", "basic-secret-0123456789")).statusCode).toBe(401);
+    expect((await setup.server.request("GET", "/api/pages/1")).json.events[0]).toMatchObject({ type: "page.triggered", actor: "intake:alertmanager" });
+  });
+
   it("answers any payload with a 2xx or a 4xx, never a 5xx, and stores nothing from a refused one", async () => {
     const setup = await withWebhook([{ status: 200 }]);
     open.push(setup);
