@@ -1,9 +1,11 @@
 import { Migrator, sql } from "kysely";
 import { Alerts } from "./alerts.js";
 import { Audit } from "./audit.js";
+import { ChecklistSignoffs } from "./checklist-signoffs.js";
 import { CheckRuns } from "./check-runs.js";
 import { Deliveries } from "./deliveries.js";
 import type { StoreDialect } from "./dialect.js";
+import { Incidents } from "./incidents.js";
 import { MaintenanceWindows } from "./maintenance-windows.js";
 import { migrationProvider } from "./migrations/index.js";
 import { OnCallOverrides } from "./oncall-overrides.js";
@@ -46,6 +48,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     deliveries: new Deliveries(db, now, (pageId) => pages.notify([pageId])),
     oncall: new OnCallOverrides(db, now),
     windows: new MaintenanceWindows(db, now),
+    incidents: new Incidents(db, now),
+    checklists: new ChecklistSignoffs(db, now),
     close: () => db.destroy(),
   };
 }

@@ -318,7 +318,8 @@ export class Pages implements PageRepository {
   }
 }
 
-async function insertPage(trx: Kysely<Database>, now: Date, page: NewPage): Promise<PageRecord> {
+/** Opens a page on `trx`, which may be another aggregate's transaction (an incident's page). */
+export async function insertPage(trx: Kysely<Database>, now: Date, page: NewPage): Promise<PageRecord> {
   if (!page.title.trim()) throw new StoreError("a page needs a title");
   const at = now.getTime();
   const { value: number } = await trx
@@ -345,6 +346,7 @@ async function insertPage(trx: Kysely<Database>, now: Date, page: NewPage): Prom
       step: 0,
       assignees: "[]",
       event_seq: 0,
+      incident_id: page.incidentId ?? null,
       opened_at: at,
       acknowledged_at: null,
       acknowledged_by: null,
@@ -387,7 +389,7 @@ async function resolveRow(
 }
 
 /** Appends under the page's row lock (the seq bump), so seqs never collide. */
-async function appendEvent(
+export async function appendEvent(
   trx: Kysely<Database>,
   pageId: string,
   at: number,
@@ -419,7 +421,7 @@ function describeAlert(labels: Record<string, string>): string {
   return [alertname ?? "alert", detail].filter(Boolean).join(" ");
 }
 
-function toPage(row: Selectable<PagesTable>): PageRecord {
+export function toPage(row: Selectable<PagesTable>): PageRecord {
   const iso = (ms: number | null) => (ms === null ? undefined : new Date(Number(ms)).toISOString());
   const acknowledgedAt = iso(row.acknowledged_at);
   const resolvedAt = iso(row.resolved_at);
@@ -438,6 +440,7 @@ function toPage(row: Selectable<PagesTable>): PageRecord {
     ...(row.policy === null ? {} : { policy: JSON.parse(row.policy) as Record<string, unknown> }),
     step: row.step,
     assignees: JSON.parse(row.assignees) as string[],
+    ...(row.incident_id === null ? {} : { incidentId: row.incident_id }),
     openedAt: new Date(Number(row.opened_at)).toISOString(),
     ...(acknowledgedAt ? { acknowledgedAt } : {}),
     ...(row.acknowledged_by === null ? {} : { acknowledgedBy: row.acknowledged_by }),

@@ -19,6 +19,8 @@ export interface Store {
   readonly deliveries: DeliveryRepository;
   readonly oncall: OnCallRepository;
   readonly windows: MaintenanceWindowRepository;
+  readonly incidents: IncidentRepository;
+  readonly checklists: ChecklistRepository;
   close(): Promise<void>;
 }
 
@@ -494,6 +496,8 @@ export interface PageFields {
   route?: { index?: number; policyId: string; declare?: string };
   /** The escalation policy as it was when the page opened: the page keeps it whatever the config becomes. */
   policy?: Record<string, unknown>;
+  /** The incident it belongs to: acknowledging the page acknowledges the incident. */
+  incidentId?: string;
 }
 
 /** A page to open; the first escalation timer is committed with it. */
@@ -740,6 +744,188 @@ export interface MaintenanceWindowRepository {
   recordSilence(id: string, input: { silenceId?: string; error?: string }): Promise<void>;
   /** Ends it now (or records that its time ran out); false when it had ended already. */
   end(id: string, input: { by: string; at: Date }): Promise<MaintenanceWindow | undefined>;
+}
+
+// ── incidents ──────────────────────────────────────────────────────────────────────────────
+
+export type IncidentStatus = "declared" | "triage" | "mitigating" | "root_cause" | "resolved" | "postmortem" | "documented";
+export type IncidentSource = "cli" | "api" | "console" | "alert";
+
+export interface IncidentRecord {
+  id: string;
+  number: number;
+  title: string;
+  severity: string;
+  status: IncidentStatus;
+  impact?: string;
+  rootCause?: string;
+  lessons?: string;
+  source: IncidentSource;
+  labels: Labels;
+  declaredAt: string;
+  declaredBy: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  documentedAt?: string;
+  /** The response deadline of its severity. */
+  respondBy: string;
+  slaBreachedAt?: string;
+  lastUpdateAt?: string;
+  nextUpdateAt?: string;
+  postmortem?: string;
+  /** Role → person id: incident_commander, tech_lead, communications, scribe, or owner. */
+  roles: Record<string, string>;
+  updatedAt: string;
+}
+
+export type IncidentEventType =
+  | "incident.declared"
+  | "incident.status"
+  | "incident.severity"
+  | "incident.acknowledged"
+  | "incident.sla_breached"
+  | "incident.role"
+  | "incident.update"
+  | "incident.update_due"
+  | "incident.note"
+  | "incident.page"
+  | "incident.alerts"
+  | "incident.task"
+  | "incident.action_item"
+  | "incident.runbook_run"
+  | "incident.people_requested"
+  | "incident.postmortem";
+
+export interface IncidentEvent {
+  incidentId: string;
+  seq: number;
+  at: string;
+  type: IncidentEventType;
+  actor?: string;
+  data: Record<string, unknown>;
+}
+
+export interface NewIncidentEvent {
+  type: IncidentEventType;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface IncidentTask {
+  taskId: string;
+  phase: string;
+  title: string;
+  ownerRole?: string;
+  doneAt?: string;
+  doneBy?: string;
+}
+
+export interface ActionItem {
+  id: string;
+  incidentId: string;
+  text: string;
+  owner: string;
+  /** YYYY-MM-DD in the team's zone. */
+  dueOn?: string;
+  createdAt: string;
+  createdBy: string;
+  doneAt?: string;
+  doneBy?: string;
+}
+
+export interface NewIncident {
+  title: string;
+  severity: string;
+  source: IncidentSource;
+  labels: Labels;
+  impact?: string;
+  declaredBy: string;
+  respondBy: Date;
+  nextUpdateAt?: Date;
+  roles: Record<string, string>;
+  tasks: Omit<IncidentTask, "doneAt" | "doneBy">[];
+  /** The incident's own page, opened in the same commit (its incidentId filled in). */
+  page?: NewPage;
+  /** Pages that exist already (the alert's) joining the incident. */
+  attachPages?: string[];
+  /** Its clocks (response SLA, update reminder), committed with it; `payload.incidentId` is filled in. */
+  timers: Array<Omit<NewTimer, "payload"> & { payload?: Record<string, unknown> }>;
+}
+
+export interface IncidentListQuery {
+  status?: IncidentStatus[];
+  severity?: string[];
+  /** Newest first; pages back below this number. */
+  beforeNumber?: number;
+  limit: number;
+}
+
+/** A change of the incident's own fields, with the event that says so, in one commit. */
+export interface IncidentChange {
+  /** Only if the incident is still in one of these (a concurrent change makes it a no-op). */
+  fromStatus?: IncidentStatus[];
+  set: Partial<{
+    status: IncidentStatus;
+    severity: string;
+    title: string;
+    impact: string | null;
+    rootCause: string | null;
+    lessons: string | null;
+    postmortem: string;
+    respondBy: Date;
+    acknowledgedAt: Date;
+    acknowledgedBy: string;
+    resolvedAt: Date | null;
+    documentedAt: Date;
+    slaBreachedAt: Date;
+    lastUpdateAt: Date;
+    nextUpdateAt: Date | null;
+  }>;
+  event: NewIncidentEvent;
+  /** Keyed timers to schedule (or reschedule) in the same commit. */
+  timers?: NewTimer[];
+  /** Keys of timers to cancel in the same commit. */
+  cancelTimers?: string[];
+}
+
+export interface IncidentRepository {
+  declare(input: NewIncident): Promise<{ incident: IncidentRecord; page?: PageRecord }>;
+  /** By id, or by number when given digits (or INC-42). */
+  get(ref: string): Promise<IncidentRecord | undefined>;
+  list(query: IncidentListQuery): Promise<IncidentRecord[]>;
+  /** Incidents declared in [from, to), for MTTA/MTTR. */
+  declaredBetween(from: Date, to: Date): Promise<IncidentRecord[]>;
+  /** False when `fromStatus` no longer holds: nothing was changed. */
+  change(id: string, change: IncidentChange): Promise<IncidentRecord | undefined>;
+  /** Gives a role to a person; the previous holder, if any, is returned (a handoff). */
+  assignRole(id: string, input: { role: string; personId: string; by: string }): Promise<{ previous?: string }>;
+  appendEvent(id: string, event: NewIncidentEvent): Promise<void>;
+  events(id: string, options?: { after?: number }): Promise<IncidentEvent[]>;
+  tasks(id: string): Promise<IncidentTask[]>;
+  setTaskDone(id: string, taskId: string, input: { by: string; done: boolean }): Promise<IncidentTask | undefined>;
+  addActionItem(input: Omit<ActionItem, "id" | "createdAt" | "doneAt" | "doneBy">): Promise<ActionItem>;
+  actionItems(options: { incidentId?: string; open?: boolean }): Promise<ActionItem[]>;
+  completeActionItem(id: string, by: string): Promise<ActionItem | undefined>;
+  linkPage(id: string, pageId: string): Promise<void>;
+  pages(id: string): Promise<PageRecord[]>;
+  onEvents(listener: (incidentId: string) => void): () => void;
+}
+
+export interface ChecklistSignoff {
+  checklist: string;
+  period: string;
+  itemId: string;
+  doneAt: string;
+  doneBy: string;
+  evidence?: Record<string, unknown>;
+  note?: string;
+}
+
+export interface ChecklistRepository {
+  /** The first sign-off of an item for a period stands; a second one changes nothing and returns the first. */
+  signOff(input: Omit<ChecklistSignoff, "doneAt"> & { at?: Date }): Promise<ChecklistSignoff>;
+  signoffs(checklist: string, periods: string[]): Promise<ChecklistSignoff[]>;
 }
 
 export interface StoreOptions {

@@ -27,6 +27,12 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   oncall_overrides: OncallOverridesTable;
   maintenance_windows: MaintenanceWindowsTable;
+  incidents: IncidentsTable;
+  incident_roles: IncidentRolesTable;
+  incident_events: IncidentEventsTable;
+  incident_tasks: IncidentTasksTable;
+  action_items: ActionItemsTable;
+  checklist_signoffs: ChecklistSignoffsTable;
 }
 
 export interface CheckRunsTable {
@@ -273,6 +279,8 @@ export interface PagesTable {
   resolved_at: number | null;
   resolved_by: string | null;
   updated_at: number;
+  /** The incident the page belongs to: acknowledging the page acknowledges it. */
+  incident_id: string | null;
 }
 
 export interface PageEventsTable {
@@ -339,4 +347,85 @@ export interface MaintenanceWindowsTable {
   ended_by: string | null;
   silence_id: string | null;
   silence_error: string | null;
+}
+
+export interface IncidentsTable {
+  id: string;
+  number: number;
+  title: string;
+  severity: string;
+  status: string;
+  impact: string | null;
+  root_cause: string | null;
+  lessons: string | null;
+  source: string;
+  labels: string;
+  declared_at: number;
+  declared_by: string;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  documented_at: number | null;
+  /** The response deadline: acknowledged after it, the SLA was breached. */
+  respond_by: number;
+  sla_breached_at: number | null;
+  last_update_at: number | null;
+  next_update_at: number | null;
+  /** The post-mortem document (Markdown) once written; edited in the console. */
+  postmortem: string | null;
+  event_seq: number;
+  updated_at: number;
+}
+
+export interface IncidentRolesTable {
+  incident_id: string;
+  role: string;
+  person_id: string;
+  assigned_at: number;
+  assigned_by: string;
+}
+
+export interface IncidentEventsTable {
+  incident_id: string;
+  seq: number;
+  at: number;
+  type: string;
+  actor: string | null;
+  data: string;
+}
+
+export interface IncidentTasksTable {
+  incident_id: string;
+  task_id: string;
+  phase: string;
+  title: string;
+  owner_role: string | null;
+  position: number;
+  done_at: number | null;
+  done_by: string | null;
+}
+
+export interface ActionItemsTable {
+  id: string;
+  incident_id: string;
+  text: string;
+  owner: string;
+  /** A local date, YYYY-MM-DD. */
+  due_on: string | null;
+  created_at: number;
+  created_by: string;
+  done_at: number | null;
+  done_by: string | null;
+}
+
+export interface ChecklistSignoffsTable {
+  checklist: string;
+  /** 2026-11-26, 2026-W48 or 2026-11: the period the item was done for. */
+  period: string;
+  item_id: string;
+  done_at: number;
+  done_by: string;
+  /** JSON: what proved it, for items automation ticks (a check run, a backup set). */
+  evidence: string | null;
+  note: string | null;
 }

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as foundation from "./001-foundation.js";
 import * as runbookRuns from "./002-runbook-runs.js";
 import * as paging from "./003-paging.js";
+import * as incidents from "./004-incidents.js";
 
 /**
  * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   "001-foundation": foundation,
   "002-runbook-runs": runbookRuns,
   "003-paging": paging,
+  "004-incidents": incidents,
 };
 
 export const migrationProvider: MigrationProvider = {
