@@ -1,21 +1,22 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import { newId } from "./ids.js";
 import { appendEvent as appendPageEvent, insertPage, toPage } from "./pages.js";
-import type {
-  ActionItem,
-  IncidentChange,
-  IncidentEvent,
-  IncidentEventType,
-  IncidentListQuery,
-  IncidentRecord,
-  IncidentRepository,
-  IncidentSource,
-  IncidentStatus,
-  IncidentTask,
-  Labels,
-  NewIncident,
-  NewIncidentEvent,
-  PageRecord,
+import {
+  incidentTimerKey,
+  type ActionItem,
+  type IncidentChange,
+  type IncidentEvent,
+  type IncidentEventType,
+  type IncidentListQuery,
+  type IncidentRecord,
+  type IncidentRepository,
+  type IncidentSource,
+  type IncidentStatus,
+  type IncidentTask,
+  type Labels,
+  type NewIncident,
+  type NewIncidentEvent,
+  type PageRecord,
 } from "./store.js";
 import { StoreError } from "./store-error.js";
 import type { ActionItemsTable, Database, IncidentEventsTable, IncidentsTable, IncidentTasksTable } from "./tables.js";
@@ -86,7 +87,7 @@ export class Incidents implements IncidentRepository {
           .values({ incident_id: id, task_id: task.taskId, phase: task.phase, title: task.title, owner_role: task.ownerRole ?? null, position, done_at: null, done_by: null })
           .execute();
       }
-      for (const timer of input.timers) await scheduleTimer(trx, now, { ...timer, payload: { ...timer.payload, incidentId: id } });
+      for (const { name, ...timer } of input.timers) await scheduleTimer(trx, now, { ...timer, key: incidentTimerKey(id, name), payload: { ...timer.payload, incidentId: id } });
       const page = input.page ? await insertPage(trx, now, { ...input.page, incidentId: id }) : undefined;
       if (page) await appendEvent(trx, id, at, { type: "incident.page", data: { page: page.number, opened: true } });
       for (const pageId of input.attachPages ?? []) await linkPage(trx, id, pageId, at);
@@ -158,8 +159,8 @@ export class Incidents implements IncidentRepository {
       const result = await update.executeTakeFirst();
       if (result.numUpdatedRows === 0n) return false;
       await appendEvent(trx, id, at, change.event);
-      for (const timer of change.timers ?? []) await scheduleTimer(trx, now, { ...timer, payload: { ...timer.payload, incidentId: id } });
-      for (const key of change.cancelTimers ?? []) await cancelTimer(trx, now, key);
+      for (const { name, ...timer } of change.timers ?? []) await scheduleTimer(trx, now, { ...timer, key: incidentTimerKey(id, name), payload: { ...timer.payload, incidentId: id } });
+      for (const name of change.cancelTimers ?? []) await cancelTimer(trx, now, incidentTimerKey(id, name));
       return true;
     });
     if (!changed) return undefined;
@@ -281,7 +282,8 @@ export class Incidents implements IncidentRepository {
     return () => this.listeners.delete(listener);
   }
 
-  private notify(id: string): void {
+  /** Tells the watchers of this incident that something of it changed. */
+  notify(id: string): void {
     for (const listener of this.listeners) listener(id);
   }
 
@@ -292,6 +294,20 @@ export class Incidents implements IncidentRepository {
     for (const row of rows) roles.set(row.incident_id, { ...roles.get(row.incident_id), [row.role]: row.person_id });
     return roles;
   }
+}
+
+/** The incident's first acknowledgement (through any of its pages) stops its response clock. */
+export async function acknowledgeIncident(trx: Kysely<Database>, id: string, at: number, input: { by: string; page?: number }): Promise<boolean> {
+  const result = await trx
+    .updateTable("incidents")
+    .set({ acknowledged_at: at, acknowledged_by: input.by, updated_at: at })
+    .where("id", "=", id)
+    .where("acknowledged_at", "is", null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await cancelTimer(trx, new Date(at), incidentTimerKey(id, "sla"));
+  await appendEvent(trx, id, at, { type: "incident.acknowledged", actor: input.by, data: input.page === undefined ? {} : { page: input.page } });
+  return true;
 }
 
 async function linkPage(trx: Kysely<Database>, id: string, pageId: string, at: number): Promise<void> {

@@ -34,7 +34,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   const now = options.now ?? (() => new Date());
   const { db } = dialect;
-  const pages = new Pages(db, now);
+  const incidents = new Incidents(db, now);
+  const pages = new Pages(db, now, (incidentId) => incidents.notify(incidentId));
   return {
     dialect: dialect.name,
     checkRuns: new CheckRuns(db),
@@ -48,7 +49,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     deliveries: new Deliveries(db, now, (pageId) => pages.notify([pageId])),
     oncall: new OnCallOverrides(db, now),
     windows: new MaintenanceWindows(db, now),
-    incidents: new Incidents(db, now),
+    incidents,
     checklists: new ChecklistSignoffs(db, now),
     close: () => db.destroy(),
   };

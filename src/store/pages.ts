@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import { insertDeliveries } from "./deliveries.js";
+import { acknowledgeIncident } from "./incidents.js";
 import { newId } from "./ids.js";
 import {
   pageEscalationKey,
@@ -32,6 +33,8 @@ export class Pages implements PageRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
+    /** A page's acknowledgement may acknowledge its incident: the incident's watchers hear of it. */
+    private readonly incidentChanged: (incidentId: string) => void = () => undefined,
   ) {}
 
   async ingest(intake: AlertIntake): Promise<IntakeResult> {
@@ -247,6 +250,7 @@ export class Pages implements PageRepository {
       if (!row) return undefined;
       await cancelTimer(trx, new Date(at), pageEscalationKey(pageId));
       await appendEvent(trx, pageId, at, { type: "page.acknowledged", actor: input.by, data: { through: input.through } });
+      if (row.incident_id) await acknowledgeIncident(trx, row.incident_id, at, { by: input.by, page: row.number });
       return row;
     });
   }
@@ -308,7 +312,10 @@ export class Pages implements PageRepository {
       const current = await trx.selectFrom("pages").selectAll().where("id", "=", pageId).executeTakeFirst();
       return current && { changed: false, page: toPage(current) };
     });
-    if (result?.changed) this.notify([pageId]);
+    if (result?.changed) {
+      this.notify([pageId]);
+      if (result.page.incidentId) this.incidentChanged(result.page.incidentId);
+    }
     return result;
   }
 

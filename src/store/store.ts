@@ -615,7 +615,10 @@ export interface PageRepository {
     pageId: string,
     input: { step: number; assignees: string[]; event: { type: PageEventType; data: Record<string, unknown> }; deliveries: NewDelivery[]; next?: Omit<NewTimer, "key"> },
   ): Promise<boolean>;
-  /** Stops the escalation (cancels the page's escalation timer) in the same commit. */
+  /**
+   * Stops the escalation (cancels the page's escalation timer) in the same commit; the first
+   * acknowledgement of any page of an incident acknowledges the incident too (its response clock stops).
+   */
   acknowledge(pageId: string, input: { by: string; through: string }): Promise<PageChange | undefined>;
   resolve(pageId: string, input: { by: string; through: string }): Promise<PageChange | undefined>;
   /** Notifies someone else now; the escalation carries on unless the page is acknowledged. */
@@ -849,9 +852,14 @@ export interface NewIncident {
   page?: NewPage;
   /** Pages that exist already (the alert's) joining the incident. */
   attachPages?: string[];
-  /** Its clocks (response SLA, update reminder), committed with it; `payload.incidentId` is filled in. */
-  timers: Array<Omit<NewTimer, "payload"> & { payload?: Record<string, unknown> }>;
+  /** Its clocks (response SLA, update reminder), committed with it under `incidentTimerKey(id, name)`; `payload.incidentId` is filled in. */
+  timers: Array<Omit<NewTimer, "key"> & { name: IncidentClock }>;
 }
+
+/** The clocks an incident keeps: one pending timer each. */
+export type IncidentClock = "sla" | "update";
+
+export const incidentTimerKey = (incidentId: string, clock: IncidentClock) => `incident:${incidentId}:${clock}`;
 
 export interface IncidentListQuery {
   status?: IncidentStatus[];
@@ -883,10 +891,10 @@ export interface IncidentChange {
     nextUpdateAt: Date | null;
   }>;
   event: NewIncidentEvent;
-  /** Keyed timers to schedule (or reschedule) in the same commit. */
-  timers?: NewTimer[];
-  /** Keys of timers to cancel in the same commit. */
-  cancelTimers?: string[];
+  /** Clocks to schedule (or move) in the same commit. */
+  timers?: Array<Omit<NewTimer, "key"> & { name: IncidentClock }>;
+  /** Clocks to stop in the same commit. */
+  cancelTimers?: IncidentClock[];
 }
 
 export interface IncidentRepository {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { NewIncident, Store } from "../../src/store/store.js";
+import { incidentTimerKey, type NewIncident, type Store } from "../../src/store/store.js";
 import { createTestStores, dialects, type TestStores } from "./test-stores.js";
 
 const t0 = new Date("2026-03-01T00:00:00.000Z");
@@ -19,7 +19,7 @@ function incident(extra: Partial<NewIncident> = {}): NewIncident {
       { taskId: "impact", phase: "first-15-minutes", title: "Assess the impact", ownerRole: "incident_commander" },
       { taskId: "timeline", phase: "first-15-minutes", title: "Start the timeline", ownerRole: "scribe" },
     ],
-    timers: [{ kind: "incident.sla", key: "incident:x:sla", dueAt: t0 }],
+    timers: [{ kind: "incident.sla", name: "sla", dueAt: t0 }],
     ...extra,
   };
 }
@@ -51,7 +51,7 @@ describe.each(dialects)("incident store on %s", (dialect) => {
     );
     expect(declared).toMatchObject({ number: 1, status: "declared", severity: "P1", roles: { incident_commander: "alice" }, respondBy: t0.toISOString() });
     expect(page).toMatchObject({ incidentId: declared.id, status: "triggered" });
-    expect((await store.timers.findByKey("incident:x:sla"))?.payload).toEqual({ incidentId: declared.id });
+    expect((await store.timers.findByKey(incidentTimerKey(declared.id, "sla")))?.payload).toEqual({ incidentId: declared.id });
     expect((await store.incidents.tasks(declared.id)).map((t) => t.taskId)).toEqual(["impact", "timeline"]);
     expect((await store.incidents.events(declared.id)).map((e) => e.type)).toEqual(["incident.declared", "incident.role", "incident.page"]);
     expect((await store.incidents.get("INC-1"))?.id).toBe(declared.id);
@@ -65,10 +65,10 @@ describe.each(dialects)("incident store on %s", (dialect) => {
       fromStatus: ["declared"],
       set: { status: "mitigating", acknowledgedAt: clock, acknowledgedBy: "bob" },
       event: { type: "incident.status", actor: "bob", data: { from: "declared", to: "mitigating" } },
-      cancelTimers: ["incident:x:sla"],
+      cancelTimers: ["sla"],
     });
     expect(moved).toMatchObject({ status: "mitigating", acknowledgedBy: "bob", acknowledgedAt: clock.toISOString() });
-    expect(await store.timers.findByKey("incident:x:sla")).toBeUndefined();
+    expect(await store.timers.findByKey(incidentTimerKey(declared.id, "sla"))).toBeUndefined();
     expect(await store.incidents.change(declared.id, { fromStatus: ["declared"], set: { status: "resolved" }, event: { type: "incident.status" } })).toBeUndefined();
     expect((await store.incidents.get(declared.id))?.status).toBe("mitigating");
   });
@@ -89,6 +89,18 @@ describe.each(dialects)("incident store on %s", (dialect) => {
     expect((await store.pages.get(page.id))?.incidentId).toBe(declared.id);
     const types = (await store.incidents.events(declared.id)).map((e) => e.type);
     expect(types.slice(2)).toEqual(["incident.role", "incident.role", "incident.task", "incident.action_item", "incident.action_item", "incident.page"]);
+  });
+
+  it("acknowledging any of its pages acknowledges the incident once, stopping its response clock", async () => {
+    const { incident: declared, page } = await store.incidents.declare(incident({ page: { title: "INC-1", source: "manual", labels: {}, annotations: {} } }));
+    const other = await store.pages.open({ title: "HighErrorRate", source: "alertmanager", labels: {}, annotations: {} });
+    await store.incidents.linkPage(declared.id, other.id);
+    clock = at(120_000);
+    await store.pages.acknowledge(other.id, { by: "bob", through: "cli" });
+    await store.pages.acknowledge(page!.id, { by: "carol", through: "cli" });
+    expect(await store.incidents.get(declared.id)).toMatchObject({ acknowledgedBy: "bob", acknowledgedAt: clock.toISOString() });
+    expect(await store.timers.findByKey(incidentTimerKey(declared.id, "sla"))).toBeUndefined();
+    expect((await store.incidents.events(declared.id)).filter((e) => e.type === "incident.acknowledged")).toHaveLength(1);
   });
 
   it("lists newest first, filtered by status and severity, paged by number", async () => {
