@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
+import type { IncidentService } from "../engine/incidents/incident-service.js";
 import type { Paging } from "../engine/paging/paging.js";
 import type { RunbookExecutor } from "../engine/runbooks/executor.js";
 import type { Catalog } from "../runbooks/catalog.js";
@@ -14,6 +15,7 @@ import { buildOpenApi } from "./openapi.js";
 import { ApiRoutes } from "./route.js";
 import { registerAuditRoutes } from "./routes/audit-routes.js";
 import { registerCheckRoutes } from "./routes/check-routes.js";
+import { registerIncidentRoutes } from "./routes/incident-routes.js";
 import { registerPagingRoutes } from "./routes/paging-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
 import { registerRunbookRoutes } from "./routes/runbook-routes.js";
@@ -32,6 +34,8 @@ export interface ServerOptions {
   runbooks?: { executor: RunbookExecutor; catalog: () => Catalog };
   /** Paging: the intake webhooks, pages, on-call and windows exist only with it. */
   paging?: Paging;
+  /** Incidents: their routes exist only with it. */
+  incidents?: IncidentService;
   /** A pino logger; no request logging without one. */
   logger?: FastifyBaseLogger;
 }
@@ -83,6 +87,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     registerPagingRoutes(routes, { store, streams, paging: options.paging });
     registerActionLinkPages(app, options.paging);
   }
+  if (options.incidents) registerIncidentRoutes(routes, { store, config, streams, incidents: options.incidents });
   registerConsole(app);
   return app;
 }

@@ -28,7 +28,7 @@ const path = z.string().min(1, "is empty; give the path of a file holding the se
 const id = (example: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, `must be letters, digits, -, _ or ., like ${example}`);
 
 /** `monday` or `mon`, any case, kept as `mon`. */
-const weekday = z.string().transform((value, ctx) => {
+export const weekday = z.string().transform((value, ctx) => {
   const word = value.trim().toLowerCase();
   const index = weekdayNames.findIndex((name) => name === word || name.slice(0, 3) === word);
   if (index < 0) {
@@ -43,7 +43,7 @@ const weekday = z.string().transform((value, ctx) => {
 });
 
 /** A local time of day, `HH:MM` on a 24-hour clock. */
-const timeOfDay = z.string().refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), {
+export const timeOfDay = z.string().refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), {
   error: (issue) => `"${String(issue.input)}" is not a time of day; write it as HH:MM on a 24-hour clock, like 09:00 or 18:30 (midnight is 00:00)`,
 });
 

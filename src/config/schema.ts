@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import { z } from "zod";
 import { credentials, duration, urlWithScheme } from "./fields.js";
 import { isTimeZone } from "../domain/time-zone.js";
+import { incidentsConfig, pagingProblems } from "./incident-schema.js";
 import { pagingConfig } from "./paging-schema.js";
 
 const percent = z.number().min(0, "must be a percentage from 0 to 100").max(100, "must be a percentage from 0 to 100");
@@ -170,7 +171,15 @@ export const configSchema = z.strictObject({
     })
     .default({ dailyCheck: "0 9 * * *" }),
   paging: pagingConfig,
-});
+  incidents: incidentsConfig,
+})
+  // Incidents name paging's policies, schedules and channels: checked once both sections parsed.
+  .superRefine(
+    (config, ctx) => {
+      for (const problem of pagingProblems(config.incidents, config.paging)) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  );
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ConfigFile = z.output<typeof configSchema>;

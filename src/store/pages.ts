@@ -372,6 +372,7 @@ export async function insertPage(trx: Kysely<Database>, now: Date, page: NewPage
     await scheduleTimer(trx, now, { ...page.escalation, key: pageEscalationKey(row.id), payload: { ...page.escalation.payload, pageId: row.id } });
   }
   await insertDeliveries(trx, now, row.id, page.deliveries ?? []);
+  for (const { name, ...timer } of page.timers ?? []) await scheduleTimer(trx, now, { ...timer, key: `page:${row.id}:${name}`, payload: { ...timer.payload, pageId: row.id } });
   return toPage({ ...row, event_seq: 1 });
 }
 

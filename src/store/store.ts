@@ -506,6 +506,8 @@ export interface NewPage extends PageFields {
   escalation?: Omit<NewTimer, "key">;
   /** Queued in the page's commit. */
   deliveries?: NewDelivery[];
+  /** Follow-ups (declaring its incident) scheduled in the page's commit under `page:ID:NAME`; `payload.pageId` is filled in. */
+  timers?: Array<Omit<NewTimer, "key"> & { name: string }>;
   actor?: string;
 }
 

@@ -8,6 +8,7 @@ import { buildServer } from "../../src/api/server.js";
 import { loadConfig, type Config } from "../../src/config/load.js";
 import { createCheckService, type CheckService } from "../../src/engine/health/check-service.js";
 import { loadLinkKey } from "../../src/engine/paging/action-links.js";
+import { IncidentService } from "../../src/engine/incidents/incident-service.js";
 import { Paging } from "../../src/engine/paging/paging.js";
 import { TimerLoop, type TimerFailure } from "../../src/engine/timer-loop.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -20,6 +21,7 @@ export interface PagingServer {
   config: Config;
   store: Store;
   paging: Paging;
+  incidents: IncidentService;
   app: FastifyInstance;
   adminToken: string;
   timerErrors: TimerFailure[];
@@ -30,12 +32,12 @@ export interface PagingServer {
 
 /**
  * What `gameops up` wires for paging, on a fresh SQLite store: the API, the Paging engine and a
- * timer loop polling fast. `paging` is the paging section of gameops.yaml (written to a file and
+ * timer loop polling fast, and incidents. `paging` (and `incidents`) are sections of gameops.yaml (written to a file and
  * loaded by the real loader, so the config path is tested too).
  */
-export async function startPagingServer(paging: Record<string, unknown>, env: Record<string, string> = {}): Promise<PagingServer> {
+export async function startPagingServer(paging: Record<string, unknown>, env: Record<string, string> = {}, incidentsSection?: Record<string, unknown>): Promise<PagingServer> {
   const dir = mkdtempSync(join(tmpdir(), "gameops-paging-"));
-  writeFileSync(join(dir, "gameops.yaml"), stringify({ paging: { intake: { token: intakeToken }, ...paging } }));
+  writeFileSync(join(dir, "gameops.yaml"), stringify({ paging: { intake: { token: intakeToken }, ...paging }, ...(incidentsSection ? { incidents: incidentsSection } : {}) }));
   const { config } = loadConfig({ cwd: dir, env: { GAMEOPS_DATA: join(dir, "data"), ...env } });
   const store = await openStore({ dataDir: config.dataDir });
   const checks: CheckService = createCheckService({ config, store });
@@ -44,7 +46,9 @@ export async function startPagingServer(paging: Record<string, unknown>, env: Re
   const timerErrors: TimerFailure[] = [];
   const timers = new TimerLoop({ timers: store.timers, owner: "test", pollIntervalMs: 50, onError: (e) => timerErrors.push(e) });
   engine.register(timers);
-  const app = buildServer({ config, store, checks, paging: engine });
+  const incidents = new IncidentService({ store, config, paging: engine, publicUrl });
+  incidents.register(timers);
+  const app = buildServer({ config, store, checks, paging: engine, incidents });
   const adminToken = (await ensureAdminToken(store, {}))!;
   await engine.arm();
   timers.start();
@@ -53,6 +57,7 @@ export async function startPagingServer(paging: Record<string, unknown>, env: Re
     config,
     store,
     paging: engine,
+    incidents,
     app,
     adminToken,
     timerErrors,

@@ -6,6 +6,7 @@ import { ensureAdminToken } from "../../api/admin-token.js";
 import { DailySchedule, dailyCheckTimer } from "../../engine/daily-schedule.js";
 import { createCheckService } from "../../engine/health/check-service.js";
 import { loadLinkKey } from "../../engine/paging/action-links.js";
+import { IncidentService } from "../../engine/incidents/incident-service.js";
 import { Paging } from "../../engine/paging/paging.js";
 import { RunbookExecutor } from "../../engine/runbooks/executor.js";
 import { stepKinds } from "../../engine/runbooks/steps/index.js";
@@ -90,8 +91,10 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
     log: (message, fields) => logger.warn(fields, message),
   });
   paging.register(timers);
+  const incidents = new IncidentService({ store, config, paging, publicUrl });
+  incidents.register(timers);
 
-  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog }, paging });
+  const app = buildServer({ config, store, checks, logger, runbooks: { executor, catalog }, paging, incidents });
   try {
     await app.listen({ port, host });
   } catch (error) {

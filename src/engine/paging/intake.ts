@@ -4,7 +4,7 @@ import { compileMatchers, type Matcher } from "../../domain/paging/matchers.js";
 import type { AlertIntake, IncomingAlert, IntakeResult, Labels, MaintenanceWindow, NewPage, PageRecord, Store, WindowMatcher } from "../../store/store.js";
 
 /** How a page for these labels is escalated: chosen by the routes, snapshotted as it opens. */
-export type PagePlan = Pick<NewPage, "route" | "policy" | "escalation">;
+export type PagePlan = Pick<NewPage, "route" | "policy" | "escalation" | "timers">;
 
 export interface IntakeDeps {
   store: Store;

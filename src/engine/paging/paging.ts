@@ -22,6 +22,9 @@ import { ShiftNotices, shiftTimer } from "./shift-notices.js";
 import { Watchdog, watchdogTimer } from "./watchdog.js";
 import { MaintenanceWindows, windowSilenceTimer } from "./windows.js";
 
+/** A page whose route says `declare: P2` has this timer: incidents declare one for it. */
+export const declareFromPageTimer = "incident.from-page";
+
 /** A paging request that cannot be done as asked; `kind` picks the HTTP status and the exit code. */
 export class PagingError extends Error {
   constructor(
@@ -125,7 +128,12 @@ export class Paging {
       store,
       plan: (labels, at) => {
         const choice = this.route(labels);
-        return { ...this.planFor(choice.policy, at), route: { ...(choice.route === undefined ? {} : { index: choice.route }), policyId: choice.policy, ...(choice.declare ? { declare: choice.declare } : {}) } };
+        return {
+          ...this.planFor(choice.policy, at),
+          route: { ...(choice.route === undefined ? {} : { index: choice.route }), policyId: choice.policy, ...(choice.declare ? { declare: choice.declare } : {}) },
+          // Committed with the page: the incident is declared even if this process dies right after.
+          ...(choice.declare ? { timers: [{ name: "declare", kind: declareFromPageTimer, dueAt: at, payload: { severity: choice.declare } }] } : {}),
+        };
       },
       ...(this.watchdog ? { watchdog: { alertname: watchdog!.alertname, seen: (at: Date) => this.watchdog!.seen(at) } } : {}),
       now: this.now,

@@ -129,7 +129,7 @@ function failureOf(error: unknown, label: string): DeliveryError {
 
 /** "[P#42 critical] ServerDown: game-1 down"; the status only once it is no longer news. */
 function subjectOf(notice: Notice): string {
-  const kind = { page: undefined, test: "test", shift: "on-call", digest: "digest" }[notice.kind];
+  const kind = { page: undefined, test: "test", shift: "on-call", incident: notice.incident ?? "incident", digest: "digest" }[notice.kind];
   const tags = [notice.pageNumber !== undefined ? `P#${notice.pageNumber}` : kind, notice.severity, notice.status === "triggered" ? undefined : notice.status];
   const tag = tags.filter((t) => t !== undefined && t !== "").join(" ");
   // A subject is one header line: an alert's text must not add headers or break the line.

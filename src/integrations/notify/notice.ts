@@ -3,14 +3,20 @@
  * channel turns one into its own format and never decides what to say.
  */
 export interface Notice {
-  /** page: a page needs someone; test: `gameops page test`; shift: an on-call shift starts; digest: notices coalesced under a rate limit. */
-  kind: "page" | "test" | "shift" | "digest";
+  /**
+   * page: a page needs someone; test: `gameops page test`; shift: an on-call shift starts;
+   * incident: news of an incident (declared, a status update, a reminder); digest: notices
+   * coalesced under a rate limit.
+   */
+  kind: "page" | "test" | "shift" | "incident" | "digest";
   /** One line: "ServerDown: game-1 down". */
   title: string;
   /** The body, plain text; may hold several lines. */
   text: string;
   severity?: string;
   pageNumber?: number;
+  /** The incident it is about: INC-42. */
+  incident?: string;
   status?: "triggered" | "acknowledged" | "resolved";
   labels?: Record<string, string>;
   /**
