@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Config } from "../config/load.js";
 import type { CheckService } from "../engine/health/check-service.js";
+import { ChecklistService } from "../engine/checklists/checklist-service.js";
 import type { IncidentService } from "../engine/incidents/incident-service.js";
 import type { Paging } from "../engine/paging/paging.js";
 import type { RunbookExecutor } from "../engine/runbooks/executor.js";
@@ -15,6 +16,7 @@ import { buildOpenApi } from "./openapi.js";
 import { ApiRoutes } from "./route.js";
 import { registerAuditRoutes } from "./routes/audit-routes.js";
 import { registerCheckRoutes } from "./routes/check-routes.js";
+import { registerChecklistRoutes } from "./routes/checklist-routes.js";
 import { registerIncidentRoutes } from "./routes/incident-routes.js";
 import { registerPagingRoutes } from "./routes/paging-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
@@ -88,6 +90,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     registerActionLinkPages(app, options.paging);
   }
   if (options.incidents) registerIncidentRoutes(routes, { store, config, streams, incidents: options.incidents });
+  registerChecklistRoutes(routes, { checklists: new ChecklistService({ store, config }) });
   registerConsole(app);
   return app;
 }

@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import { z } from "zod";
 import { credentials, duration, urlWithScheme } from "./fields.js";
 import { isTimeZone } from "../domain/time-zone.js";
+import { checklistsConfig } from "./checklist-schema.js";
 import { incidentsConfig, pagingProblems } from "./incident-schema.js";
 import { pagingConfig } from "./paging-schema.js";
 
@@ -172,6 +173,7 @@ export const configSchema = z.strictObject({
     .default({ dailyCheck: "0 9 * * *" }),
   paging: pagingConfig,
   incidents: incidentsConfig,
+  checklists: checklistsConfig,
 })
   // Incidents name paging's policies, schedules and channels: checked once both sections parsed.
   .superRefine(
