@@ -51,6 +51,7 @@ export async function startPagingServer(paging: Record<string, unknown>, env: Re
   const app = buildServer({ config, store, checks, paging: engine, incidents });
   const adminToken = (await ensureAdminToken(store, {}))!;
   await engine.arm();
+  await incidents.arm();
   timers.start();
   return {
     dir,

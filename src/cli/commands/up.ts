@@ -110,6 +110,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   const forgetAddress = recordServerAddress(config.dataDir, url);
   const next = await schedule.ensureScheduled(new Date());
   await paging.arm();
+  await incidents.arm();
   for (const warning of await paging.configWarnings()) logger.warn(warning);
   timers.start();
   // Takes up runs nobody executes: queued ones, and those whose executor died (a killed CLI or server).

@@ -18,6 +18,7 @@ import { deliveryTimer } from "../paging/delivery-sender.js";
 import { escalationTimer } from "../paging/escalation.js";
 import { declareFromPageTimer, type Paging } from "../paging/paging.js";
 import type { TimerHandler, TimerLoop } from "../timer-loop.js";
+import { ActionItemReminders, actionItemReminderTimer } from "./action-item-reminders.js";
 
 export const incidentSlaTimer = "incident.sla";
 export const incidentUpdateTimer = "incident.update";
@@ -59,15 +60,29 @@ export interface WarRoom {
  */
 export class IncidentService {
   private readonly now: () => Date;
+  private readonly reminders: ActionItemReminders;
 
   constructor(private readonly options: IncidentServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.reminders = new ActionItemReminders({
+      store: options.store,
+      timeZone: options.config.team.timeZone,
+      publicUrl: options.publicUrl,
+      channels: () => options.paging.sender.channelNames,
+      now: this.now,
+    });
   }
 
   register(timers: TimerLoop): void {
     timers.handle(incidentSlaTimer, this.slaHandler);
     timers.handle(incidentUpdateTimer, this.updateHandler);
     timers.handle(declareFromPageTimer, this.declareFromPageHandler);
+    timers.handle(actionItemReminderTimer, this.reminders.handler);
+  }
+
+  /** At server start: the daily reminder of overdue action items. */
+  async arm(): Promise<void> {
+    await this.reminders.arm();
   }
 
   async declare(input: {
