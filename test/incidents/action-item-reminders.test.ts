@@ -10,7 +10,7 @@ import { TimerLoop } from "../../src/engine/timer-loop.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 
-describe("overdue action items", () => {
+describe("incident clocks on a fake clock", () => {
   let dir: string;
   let store: Store;
   let clock: Date;
@@ -52,5 +52,35 @@ describe("overdue action items", () => {
     expect(JSON.stringify(reminders)).not.toContain("Write docs");
     expect((await store.timers.findByKey("incidents:action-items"))?.dueAt).toEqual(new Date("2026-03-12T00:00:00Z"));
     expect(later.dueOn).toBe("2026-03-20");
+  });
+
+  it("a P2's response deadline passing unacknowledged records the breach and escalates its page; the IC is reminded when an update is due", async () => {
+    await store.people.upsertPerson({ id: "lee", name: "Lee", titles: ["lead"] });
+    const declaredAt = clock;
+    const { incident, page } = await incidents.declare({ title: "Shop down", severity: "P2", commander: "alice", by: "alice", source: "cli" });
+    expect(incident.respondBy).toBe(new Date(declaredAt.getTime() + 15 * 60_000).toISOString());
+    await timers.tick(); // level 0: alice
+    expect((await store.pages.get(page!.id))?.assignees).toEqual(["alice"]);
+
+    clock = new Date(declaredAt.getTime() + 15 * 60_000 + 1000);
+    await timers.tick(); // the SLA, the update reminder and level 1 (the lead) are all due now
+    await timers.tick();
+    const events = (await store.incidents.events(incident.id)).map((e) => e.type);
+    expect(events).toEqual(expect.arrayContaining(["incident.sla_breached", "incident.update_due"]));
+    expect(events.filter((e) => e === "incident.sla_breached")).toHaveLength(1);
+    const pageEvents = await store.pages.events(page!.id);
+    expect(pageEvents.filter((e) => e.type === "page.escalated")).toHaveLength(1);
+    expect((await store.pages.get(page!.id))?.assignees).toEqual(["lee"]);
+    expect((await store.deliveries.inbox("alice", { limit: 10 })).map((d) => d.notice.title)).toContain(`Status update due for INC-${incident.number}`);
+
+    // An update moves the next reminder a cadence on.
+    await incidents.postUpdate(String(incident.number), { text: "Rolled back the release", by: "alice" });
+    expect((await store.timers.findByKey(`incident:${incident.id}:update`))?.dueAt).toEqual(new Date(clock.getTime() + 15 * 60_000));
+    // Acknowledged in time, a P3 never breaches.
+    const { incident: p3 } = await incidents.declare({ title: "Slow leaderboard", severity: "P3", commander: "alice", by: "alice", source: "cli" });
+    await incidents.acknowledge(String(p3.number), "alice", "cli");
+    clock = new Date(clock.getTime() + 2 * 3600_000);
+    await timers.tick();
+    expect((await store.incidents.get(p3.id))?.slaBreachedAt).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import { responseMetrics, type ResponseMetrics } from "../../domain/incidents/re
 import { severityOf, type Severity } from "../../domain/incidents/severity.js";
 import { checklistFor, parseRole, rolesFor, roleLabels, type IncidentRole } from "../../domain/incidents/war-room.js";
 import { onCallAt } from "../../domain/oncall/schedule.js";
-import type { PolicySnapshot } from "../../domain/paging/escalation.js";
+import { escalationStep, type PolicySnapshot } from "../../domain/paging/escalation.js";
 import type { Notice } from "../../integrations/notify/notice.js";
 import type { IncidentChange, IncidentEvent, IncidentRecord, IncidentSource, IncidentTask, NewDelivery, PageRecord, Person, Store } from "../../store/store.js";
 import { deliveriesFor } from "../paging/notices.js";
@@ -367,7 +367,16 @@ export class IncidentService {
       event: { type: "incident.sla_breached", data: { respondBy: incident.respondBy, severity: incident.severity } },
     });
     for (const page of await this.options.store.incidents.pages(incident.id)) {
-      if (page.status === "triggered") await this.options.paging.escalateNow(page.id, "sla");
+      if (page.status !== "triggered" || !page.policy) continue;
+      // The incident's own page has a level at the deadline (it was built so): that level is the
+      // breach's escalation, fired or due now; escalating too would skip the next one.
+      const snapshot = page.policy as unknown as PolicySnapshot;
+      const opened = Date.parse(page.openedAt);
+      const fired = page.step > 0 ? escalationStep(snapshot, page.step - 1) : undefined;
+      if (fired && opened + fired.dueOffsetMs >= Date.parse(incident.respondBy)) continue;
+      const next = escalationStep(snapshot, page.step);
+      if (!next || opened + next.dueOffsetMs <= now.getTime()) continue;
+      await this.options.paging.escalateNow(page.id, "sla");
     }
   };
 
