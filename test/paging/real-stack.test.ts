@@ -27,6 +27,7 @@ describe("paging end to end: Prometheus → Alertmanager → gameops → email a
   let stack: AlertingStack;
   let targets: GameTarget[];
   let port: number;
+  let downPage: number | undefined;
 
   const api = async (method: "GET" | "POST", path: string, body?: unknown) => {
     const response = await fetch(`${gameops.url}${path}`, {
@@ -59,6 +60,7 @@ describe("paging end to end: Prometheus → Alertmanager → gameops → email a
             webhooks: [{ name: "ops-bot", url: `${hook.url}/gameops`, secretFile: join(dir, "hook-secret") }],
             email: { smtp: smtp.url, from: "gameops@example.com" },
           },
+          routes: [{ match: { alertname: "ServerDown" }, declare: "P2" }],
           defaultPolicy: "game-ops",
           policies: [
             {
@@ -102,6 +104,7 @@ describe("paging end to end: Prometheus → Alertmanager → gameops → email a
       await eventually(() => posts(primary, page.number).length > 0, `the primary's webhook for page ${page.number}`);
     }
     expect(mails(primary, down!.number)[0]!.raw).toContain("ServerDown");
+    downPage = down!.number;
 
     // One is acknowledged; gameops is killed and started again on the same data dir and port before either escalates.
     expect((await api("POST", `/api/pages/${acked!.number}/acknowledge`)).json.page.status).toBe("acknowledged");
@@ -127,4 +130,22 @@ describe("paging end to end: Prometheus → Alertmanager → gameops → email a
     expect(posts(backup, down!.number)).toHaveLength(1);
     expect(mails(primary, down!.number)).toHaveLength(1);
   }, 150_000);
+
+  it("the route declared each ServerDown a P2 incident around its page: roles, updates, resolution, post-mortem", async () => {
+    const page = (await api("GET", `/api/pages/${downPage}`)).json.page;
+    const incident = await eventually(async () => (page.incidentId ? (await api("GET", `/api/incidents/${page.incidentId}`)).json.incident : undefined), "the incident");
+    expect(incident).toMatchObject({ severity: "P2", source: "alert", declaredBy: "alertmanager" });
+    const ref = incident.number;
+    expect((await api("POST", `/api/incidents/${ref}/roles`, { role: "tech_lead", person: "bob" })).status).toBe(200);
+    expect((await api("POST", `/api/incidents/${ref}/updates`, { text: "game servers restarted; watching" })).status).toBe(200);
+    for (const status of ["mitigating", "root_cause", "resolved"]) {
+      expect((await api("POST", `/api/incidents/${ref}/status`, { status })).json.incident.status).toBe(status);
+    }
+    await api("POST", `/api/incidents/${ref}/analysis`, { rootCause: "Both game servers stopped answering their metrics port." });
+    const { markdown } = (await api("GET", `/api/incidents/${ref}/postmortem`)).json;
+    expect(markdown).toContain(`# Incident Post-Mortem: INC-${ref}`);
+    expect(markdown).toContain("ServerDown");
+    expect(markdown).toContain("game servers restarted; watching");
+    expect(markdown).toContain(`Page ${downPage} joined the incident`);
+  }, 60_000);
 });
