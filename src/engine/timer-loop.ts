@@ -25,6 +25,11 @@ export interface TimerLoopOptions {
   retryDelayMs?: (attempts: number) => number;
   /** Handler failures, timers given back and store errors; the loop itself never throws them. */
   onError?: (error: TimerFailure) => void;
+  /**
+   * Whether a lease owner is known to be dead (a killed process on this host). At start their
+   * leases are given back, so what they held fires now instead of when the lease runs out.
+   */
+  isOwnerGone?: (owner: string) => boolean;
 }
 
 /** Counts of one claim-and-dispatch cycle. */
@@ -92,7 +97,18 @@ export class TimerLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedulePoll(0);
+    void this.track(this.releaseDeadOwners().finally(() => this.running && this.schedulePoll(0)));
+  }
+
+  private async releaseDeadOwners(): Promise<void> {
+    const isGone = this.options.isOwnerGone;
+    if (!isGone) return;
+    try {
+      const gone = (await this.options.timers.leaseOwners(this.now())).filter((owner) => owner !== this.options.owner && isGone(owner));
+      await this.options.timers.releaseLeases(gone);
+    } catch (error) {
+      this.onError(new TimerFailure(`cannot release the leases of dead owners: ${messageOf(error)}`, undefined, { cause: error }));
+    }
   }
 
   /** Stops polling and waits for the handlers in flight; their timers are completed or given back. */
@@ -112,8 +128,14 @@ export class TimerLoop {
     let delay = this.pollIntervalMs;
     try {
       const report = await this.runTick();
-      // A full batch means more may be due already: do not wait for the next interval.
-      if (report.claimed === this.batchSize) delay = 0;
+      // Work done may have made more due now (a page's deliveries, the next step): look again at
+      // once. Otherwise sleep until the next timer is due, at most the poll interval (other
+      // processes add timers too).
+      if (report.claimed > 0) delay = 0;
+      else {
+        const next = await this.options.timers.nextDueAt(this.now());
+        if (next) delay = Math.max(0, Math.min(this.pollIntervalMs, next.getTime() - this.now().getTime()));
+      }
     } catch (error) {
       this.onError(new TimerFailure(`cannot claim due timers: ${messageOf(error)}`, undefined, { cause: error }));
     }

@@ -313,7 +313,8 @@ export async function acknowledgeIncident(trx: Kysely<Database>, id: string, at:
 async function linkPage(trx: Kysely<Database>, id: string, pageId: string, at: number): Promise<void> {
   const page = await trx.updateTable("pages").set({ incident_id: id, updated_at: at }).where("id", "=", pageId).returning(["number"]).executeTakeFirst();
   if (!page) throw new StoreError(`page ${pageId} does not exist`);
-  await appendPageEvent(trx, pageId, at, { type: "page.note", data: { incident: id } });
+  const incident = await trx.selectFrom("incidents").select("number").where("id", "=", id).executeTakeFirstOrThrow();
+  await appendPageEvent(trx, pageId, at, { type: "page.note", data: { incident: id, text: `joined INC-${Number(incident.number)}` } });
   await appendEvent(trx, id, at, { type: "incident.page", data: { page: page.number } });
 }
 

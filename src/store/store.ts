@@ -99,6 +99,12 @@ export interface TimerRepository {
   cancel(key: string): Promise<boolean>;
   /** The pending timer with this key. */
   findByKey(key: string): Promise<Timer | undefined>;
+  /** When the next pending timer falls due (or a lease runs out): how long a loop may sleep. */
+  nextDueAt(now: Date): Promise<Date | undefined>;
+  /** Owners holding leases on pending timers now. */
+  leaseOwners(now: Date): Promise<string[]>;
+  /** Gives back the leases of owners known to be dead (a killed process on this host): their timers are due at once, with new tokens. */
+  releaseLeases(owners: string[]): Promise<number>;
 }
 
 export type Role = "viewer" | "responder" | "operator" | "admin";

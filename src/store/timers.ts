@@ -92,6 +92,49 @@ export class Timers implements TimerRepository {
     return cancelTimer(this.db, this.now(), key);
   }
 
+  async nextDueAt(now: Date): Promise<Date | undefined> {
+    const at = now.getTime();
+    // Unleased timers by their due time; leased ones (another owner's, in flight) by when the lease runs out.
+    const due = await this.db
+      .selectFrom("timers")
+      .select((eb) => eb.fn.min("due_at").as("at"))
+      .where("status", "=", "pending")
+      .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", at)]))
+      .executeTakeFirst();
+    const lease = await this.db
+      .selectFrom("timers")
+      .select((eb) => eb.fn.min("lease_until").as("at"))
+      .where("status", "=", "pending")
+      .where("lease_until", ">", at)
+      .executeTakeFirst();
+    const times = [due?.at, lease?.at].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    return times.length === 0 ? undefined : new Date(Math.min(...times));
+  }
+
+  async leaseOwners(now: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("timers")
+      .select("lease_owner")
+      .distinct()
+      .where("status", "=", "pending")
+      .where("lease_owner", "is not", null)
+      .where("lease_until", ">", now.getTime())
+      .execute();
+    return rows.map((r) => r.lease_owner!);
+  }
+
+  async releaseLeases(owners: string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    const result = await this.db
+      .updateTable("timers")
+      // A new token: should the owner be alive after all, its complete/release do nothing.
+      .set({ lease_owner: null, lease_until: null, token: sql<string>`${randomUUID()} || id`, updated_at: this.now().getTime() })
+      .where("status", "=", "pending")
+      .where("lease_owner", "in", owners)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async findByKey(key: string): Promise<Timer | undefined> {
     const row = await this.db.selectFrom("timers").selectAll().where("key", "=", key).where("status", "=", "pending").executeTakeFirst();
     return row && toTimer(row);

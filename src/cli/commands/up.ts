@@ -17,6 +17,20 @@ import { configFor, openLocalStore, type GlobalOptions } from "../session.js";
 import { recordServerAddress } from "../server-address.js";
 import { UsageError } from "../usage-error.js";
 
+/** A lease owner `host:pid` of this host whose process is gone (killed): its leases need not run out. */
+function ownerGoneOnThisHost(owner: string): boolean {
+  const colon = owner.lastIndexOf(":");
+  if (owner.slice(0, colon) !== hostname()) return false;
+  const pid = Number(owner.slice(colon + 1));
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 function describePaging(config: Config): string {
   const { paging } = config;
   if (paging.policies.length === 0) return "no escalation policies yet (docs/paging.md)";
@@ -71,6 +85,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
     // A daily check takes its slowest timeout at most; the lease only has to outlast that.
     leaseMs: Math.max(60_000, config.checks.timeout * 4),
     onError: (error) => logger.error({ err: error, timer: error.timer?.kind }, error.message),
+    isOwnerGone: ownerGoneOnThisHost,
   });
   timers.handle(
     dailyCheckTimer,

@@ -84,6 +84,7 @@ export class DeliverySender {
         durationMs: Date.now() - started,
         covers: covered.map((d) => d.id),
       });
+      await this.nextInLine(batch, covered);
     } catch (error) {
       const failure = error instanceof DeliveryError ? error : new DeliveryError(`${delivery.channel}: ${messageOf(error)}`, { retryable: true, cause: error });
       const attempt = delivery.attempts + 1;
@@ -97,6 +98,7 @@ export class DeliverySender {
         covers: covered.map((d) => d.id),
       });
       this.deps.log?.(`delivery ${retry ? "will be retried" : "failed"}: ${detail}`, { delivery: delivery.id, channel: delivery.channel, attempt });
+      if (!retry) await this.nextInLine(batch, covered);
       if (retry) {
         const policy = this.deps.retry ?? defaultRetry;
         const backoff = retryDelayMs(attempt, policy);
@@ -104,6 +106,12 @@ export class DeliverySender {
       }
     }
   };
+
+  /** The recipient's next pending delivery, waiting behind this one, is due now. */
+  private async nextInLine(batch: DeliveryRecord[], covered: DeliveryRecord[]): Promise<void> {
+    const next = batch.find((d) => !covered.includes(d));
+    if (next) await this.retryAt(next, this.now());
+  }
 
   /** Moves the delivery's own timer; the loop then sees the claimed token as stale and leaves the timer pending. */
   private async retryAt(delivery: DeliveryRecord, dueAt: Date): Promise<void> {
