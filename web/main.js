@@ -1,11 +1,13 @@
 // Signs in with an API token (kept in this browser's localStorage) and shows the Health page,
 // or the Runbooks page at #/runbooks and a run at #/runs/ID, or the paging pages: #/alerts,
-// #/pages (a page at #/pages/42) and #/oncall.
+// #/pages (a page at #/pages/42) and #/oncall, or the incidents: #/incidents, a war room at
+// #/incidents/42 and its post-mortem at #/incidents/42/postmortem.
 
 import { createAlertsPage } from "./alerts-page.js";
 import { createClient } from "./api.js";
 import { byId } from "./dom.js";
 import { createHealthPage } from "./health-page.js";
+import { createIncidentsPage } from "./incidents-page.js";
 import { createOnCallPage } from "./oncall-page.js";
 import { createPageStream } from "./page-stream.js";
 import { createPagesPage } from "./pages-page.js";
@@ -17,14 +19,14 @@ let refresher;
 let page;
 let runbooks;
 let pageStream;
-let paging = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall
+let paging = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall, incidents
 
-const pagingViews = ["alerts", "pages", "oncall"];
-const pagingWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules" };
+const pagingViews = ["alerts", "pages", "oncall", "incidents"];
+const pagingWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules", incidents: "the incidents" };
 
 function viewOf(hash) {
   if (/^#\/(runbooks|runs\/)/.test(hash)) return "runbooks";
-  const match = /^#\/(alerts|pages|oncall)(?:[/?]|$)/.exec(hash);
+  const match = /^#\/(alerts|pages|oncall|incidents)(?:[/?]|$)/.exec(hash);
   return match ? match[1] : "health";
 }
 
@@ -104,6 +106,7 @@ async function open(token) {
     alerts: createAlertsPage({ client, me, root: byId("alerts"), stream: pageStream }),
     pages: createPagesPage({ client, me, root: byId("pages"), stream: pageStream }),
     oncall: createOnCallPage({ client, me, root: byId("oncall") }),
+    incidents: createIncidentsPage({ client, me, root: byId("incidents") }),
   };
   navigate();
   const current = page;

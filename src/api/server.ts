@@ -19,6 +19,7 @@ import { registerCheckRoutes } from "./routes/check-routes.js";
 import { registerChecklistRoutes } from "./routes/checklist-routes.js";
 import { registerIncidentRoutes } from "./routes/incident-routes.js";
 import { registerPagingRoutes } from "./routes/paging-routes.js";
+import { registerRolloutRoutes } from "./routes/rollout-routes.js";
 import { registerPeopleRoutes } from "./routes/people-routes.js";
 import { registerRunbookRoutes } from "./routes/runbook-routes.js";
 import { registerSystemRoutes } from "./routes/system-routes.js";
@@ -90,6 +91,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     registerActionLinkPages(app, options.paging);
   }
   if (options.incidents) registerIncidentRoutes(routes, { store, config, streams, incidents: options.incidents });
+  if (options.incidents && options.runbooks) registerRolloutRoutes(routes, { store, config, incidents: options.incidents, ...options.runbooks });
   registerChecklistRoutes(routes, { checklists: new ChecklistService({ store, config }) });
   registerConsole(app);
   return app;

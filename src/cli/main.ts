@@ -282,6 +282,114 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (files: string[], options) => setCode(await (await import("./commands/rules.js")).check(program.opts(), files, options)));
 
+  const incident = program
+    .command("incident")
+    .description("incidents: declare one, the war room, status updates, post-mortems, MTTA/MTTR")
+    // `incident help REF` requests more people; `gameops incident --help` still shows the help.
+    .helpCommand(false);
+  incident
+    .command("declare")
+    .description("declare an incident: pages the commander and the on-call, opens the war room and starts its clocks")
+    .requiredOption("--title <text>", "what is wrong, like \"Login fails for 30% of players\"")
+    .requiredOption("--severity <P1-P4>", "P1 whole service down, P2 major feature down, P3 some features degraded, P4 minor")
+    .option("--impact <text>", "who or what is affected")
+    .option("--commander <person>", "the incident commander (owner for P3/P4); default: the on-call primary")
+    .option("--page <number>", "a page (an alert's) that joins the incident (repeat for more)", collect)
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/incident.js")).declare(program.opts(), options)));
+  incident
+    .command("list", { isDefault: true })
+    .description("incidents, newest first: severity, status, age, response SLA, commander or owner")
+    .option("--status <list>", "only these states, e.g. open (not yet resolved) or mitigating,root_cause")
+    .option("--severity <list>", "only these severities, e.g. P1,P2")
+    .option("--limit <n>", "how many", "20")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/incident.js")).list(program.opts(), options)));
+  incident
+    .command("show <incident>")
+    .description("the war room: clocks, roles, checklist, pages, action items, the timeline in UTC and the team's zone")
+    .option("--json", "print JSON")
+    .action(async (ref, options) => setCode(await (await import("./commands/incident-show.js")).show(program.opts(), ref, options)));
+  incident
+    .command("ack <incident>")
+    .description("acknowledge: stops the response clock and the escalation of its pages")
+    .action(async (ref) => setCode(await (await import("./commands/incident.js")).acknowledge(program.opts(), ref)));
+  incident
+    .command("status <incident> <state>")
+    .description("move along the life cycle: declared, triage, mitigating, root_cause, resolved, postmortem, documented")
+    .action(async (ref, state) => setCode(await (await import("./commands/incident.js")).moveTo(program.opts(), ref, state)));
+  incident
+    .command("resolve <incident>")
+    .description("the same as status INCIDENT resolved: resolves its pages too")
+    .action(async (ref) => setCode(await (await import("./commands/incident.js")).moveTo(program.opts(), ref, "resolved")));
+  incident
+    .command("severity <incident> <severity>")
+    .description("change the severity (recorded; the response deadline follows it while unacknowledged)")
+    .action(async (ref, severity) => setCode(await (await import("./commands/incident.js")).setSeverity(program.opts(), ref, severity)));
+  incident
+    .command("role <incident> <role> <person>")
+    .description("give a role to a person (ic, tech_lead, comms, scribe, owner); a handoff is recorded")
+    .action(async (ref, role, person) => setCode(await (await import("./commands/incident.js")).assignRole(program.opts(), ref, role, person)));
+  incident
+    .command("note <incident> <text>")
+    .description("a note on the timeline")
+    .action(async (ref, text) => setCode(await (await import("./commands/incident.js")).note(program.opts(), ref, text)));
+  incident
+    .command("update <incident> <text>")
+    .description("a status update: to the timeline and the war-room channel; the next one is due a cadence later")
+    .option("--customer-notice", "also fill incidents.customerNotice with it and print the notice")
+    .action(async (ref, text, options) => setCode(await (await import("./commands/incident.js")).postUpdate(program.opts(), ref, text, options)));
+  incident
+    .command("task <incident> <task>")
+    .description("tick a war-room checklist item (its id, as incident show lists them)")
+    .option("--undo", "untick it")
+    .action(async (ref, task, options) => setCode(await (await import("./commands/incident.js")).task(program.opts(), ref, task, options)));
+  incident
+    .command("help <incident>")
+    .description("request more people: pages a schedule's on-call into the incident")
+    .requiredOption("--schedule <id>", "whose on-call to page")
+    .action(async (ref, options) => setCode(await (await import("./commands/incident.js")).requestPeople(program.opts(), ref, options)));
+  incident
+    .command("action <incident>")
+    .description("an action item for the post-mortem, with an owner and a due date")
+    .requiredOption("--text <text>", "what is to be done")
+    .requiredOption("--owner <person>", "who does it")
+    .option("--due <date>", "when, like 2026-12-01 (the team's zone)")
+    .action(async (ref, options) => setCode(await (await import("./commands/incident.js")).addActionItem(program.opts(), ref, options)));
+  incident
+    .command("action-done <id>")
+    .description("mark an action item done")
+    .action(async (id) => setCode(await (await import("./commands/incident.js")).completeActionItem(program.opts(), id)));
+  incident
+    .command("postmortem <incident>")
+    .description("print the post-mortem Markdown (the saved one, or a draft), write it to edit, or save the edited file")
+    .option("--out <file>", "write it to this file instead")
+    .option("--force", "with --out: overwrite the file")
+    .option("--save <file>", "keep this edited file as the post-mortem (a resolved incident moves to postmortem)")
+    .option("--json", "print JSON")
+    .action(async (ref, options) => setCode(await (await import("./commands/incident-postmortem.js")).postmortem(program.opts(), ref, options)));
+  incident
+    .command("metrics")
+    .description("MTTA and MTTR per month and severity")
+    .option("--months <n>", "how many months back", "6")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await import("./commands/incident-metrics.js")).metrics(program.opts(), options)));
+
+  const checklist = program.command("checklist").description("the daily, weekly and monthly operations checklists: who did what, what automation proved, what is overdue");
+  checklist
+    .command("show [cadence]", { isDefault: true })
+    .description("a checklist for the current period (daily by default); exit 1 while an item is overdue")
+    .option("--period <key>", "another period: 2026-11-26, 2026-W48 or 2026-11")
+    .option("--json", "print JSON")
+    .action(async (cadence: string | undefined, options) => setCode(await (await import("./commands/checklist.js")).show(program.opts(), cadence, options)));
+  checklist
+    .command("done <item>")
+    .description("sign an item off (as GAMEOPS_PERSON locally); the first sign-off of a period stands")
+    .option("--cadence <cadence>", "daily, weekly or monthly", "daily")
+    .option("--period <key>", "a past period instead of the current one")
+    .option("--note <text>", "kept with the sign-off")
+    .action(async (item: string, options) => setCode(await (await import("./commands/checklist.js")).done(program.opts(), item, options)));
+
   const config = program.command("config").description("the effective configuration");
   config
     .command("show", { isDefault: true })

@@ -395,6 +395,9 @@ describe("HTTP API", () => {
           "POST /api/tokens",
           "DELETE /api/tokens/{id}",
           "GET /api/audit",
+          "GET /api/checklists/{cadence}",
+          "GET /api/checklists/{cadence}/history",
+          "POST /api/checklists/{cadence}/items/{item}",
         ].sort(),
       );
       const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((o) => o.operationId));

@@ -80,7 +80,10 @@ describe("incidents through the API", () => {
       return war.incident.slaBreachedAt ? war : undefined;
     }, "the SLA breach");
     expect(breached.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["incident.sla_breached", "incident.update_due"]));
-    const page = (await server.request("GET", `/api/pages/${json.page.number}`)).json;
+    const page = await eventually(async () => {
+      const shown = (await server.request("GET", `/api/pages/${json.page.number}`)).json;
+      return shown.events.some((e: { type: string }) => e.type === "page.escalated") ? shown : undefined;
+    }, "the page's escalation at the deadline");
     // The breach is the page's next level (the lead), once: not a second mechanism on top of it.
     expect(page.events.filter((e: { type: string }) => e.type === "page.escalated")).toHaveLength(1);
     expect(page.page.assignees).toEqual(["carol"]);

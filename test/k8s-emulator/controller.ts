@@ -11,6 +11,25 @@ const nodes = findType("", "v1", "nodes")!;
 const hashLabel = "pod-template-hash";
 const revisionAnnotation = "deployment.kubernetes.io/revision";
 
+/** Deployment annotations the controller keeps off its replica sets (deploymentutil's annotationsToSkip). */
+const notCopied = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+  revisionAnnotation,
+  "deployment.kubernetes.io/revision-history",
+  "deployment.kubernetes.io/desired-replicas",
+  "deployment.kubernetes.io/max-replicas",
+  "deprecated.deployment.rollback.to",
+]);
+
+/**
+ * The replica set's annotations with the deployment's copied over (copyDeploymentAnnotationsToReplicaSet):
+ * added or overwritten, never removed — so `kubernetes.io/change-cause` reaches the revision it describes.
+ */
+function withDeploymentAnnotations(d: KubeObject, annotations: Record<string, string> = {}): Record<string, string> {
+  const copied = Object.entries<string>(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k));
+  return { ...annotations, ...Object.fromEntries(copied) };
+}
+
 /**
  * A pod template as the Go structs see it: keys sorted, and null, empty maps and empty lists
  * dropped (apimachinery's semantic equality treats nil and empty alike). A template that went
@@ -78,6 +97,8 @@ export class DeploymentController {
     if (event.resource === "deployments.apps") {
       if (event.type === "DELETED") this.collectGarbage(o);
       else if (o.metadata.generation !== o.status?.observedGeneration) this.schedule(o.metadata.namespace, o.metadata.name, "progress", 0);
+      // Metadata only (`kubectl annotate`): the controller syncs anyway, copying the annotations to the current replica set.
+      else if (event.type === "MODIFIED") this.schedule(o.metadata.namespace, o.metadata.name, "annotations", 0);
     } else if (event.resource === "pods" && event.type === "DELETED") {
       const owner = this.owningDeployment(o);
       if (owner) this.schedule(o.metadata.namespace, owner, "complete", this.rolloutDelayMs);
@@ -110,14 +131,15 @@ export class DeploymentController {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private schedule(namespace: string, name: string, phase: "progress" | "complete", delay: number) {
-    const key = `${namespace}/${name}`;
+  private schedule(namespace: string, name: string, phase: "progress" | "complete" | "annotations", delay: number) {
+    // Its own timer: an annotation sync must not cancel a rollout's pending completion.
+    const key = `${namespace}/${name}${phase === "annotations" ? "#annotations" : ""}`;
     clearTimeout(this.timers.get(key));
     this.timers.set(
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.act(() => this.reconcile(namespace, name, phase));
+        this.act(() => (phase === "annotations" ? this.copyAnnotations(namespace, name) : this.reconcile(namespace, name, phase)));
         if (phase === "progress") this.schedule(namespace, name, "complete", this.rolloutDelayMs);
         if (this.timers.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       }, delay),
@@ -144,6 +166,15 @@ export class DeploymentController {
 
   private ownedBy(type: ResourceType, namespace: string, owner: KubeObject): KubeObject[] {
     return this.store.list(type, namespace).filter((o) => (o.metadata.ownerReferences ?? []).some((r: KubeObject) => r.uid === owner.metadata.uid));
+  }
+
+  /** The deployment's annotations onto the replica set of its current template, if it has one yet. */
+  private copyAnnotations(namespace: string, name: string) {
+    const d = this.store.get(deployments, namespace, name);
+    const current = d && this.ownedBy(replicaSets, namespace, d).find((rs) => sameTemplate(rs.spec.template, d.spec.template));
+    if (!current) return;
+    const annotations = withDeploymentAnnotations(d, current.metadata.annotations);
+    if (!deepEqual(annotations, current.metadata.annotations ?? {})) this.store.update(replicaSets, { ...current, metadata: { ...current.metadata, annotations } });
   }
 
   /** Background cascading deletion, as the garbage collector does. */
@@ -174,7 +205,11 @@ export class DeploymentController {
           name: `${name}-${hash}`,
           namespace,
           labels: { ...d.spec.template.metadata?.labels, "pod-template-hash": hash },
-          annotations: { "deployment.kubernetes.io/desired-replicas": String(desired), "deployment.kubernetes.io/max-replicas": String(desired + Math.ceil(desired / 4)), "deployment.kubernetes.io/revision": String(revision + 1) },
+          annotations: withDeploymentAnnotations(d, {
+            "deployment.kubernetes.io/desired-replicas": String(desired),
+            "deployment.kubernetes.io/max-replicas": String(desired + Math.ceil(desired / 4)),
+            "deployment.kubernetes.io/revision": String(revision + 1),
+          }),
           ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name, uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }],
         },
         spec: {
@@ -183,12 +218,14 @@ export class DeploymentController {
           template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, labels: { ...d.spec.template.metadata?.labels, "pod-template-hash": hash } } },
         },
       });
-    } else if (Number(current.metadata.annotations?.[revisionAnnotation]) !== revision) {
-      const annotations = current.metadata.annotations ?? {};
-      const old = annotations[revisionAnnotation];
-      const history = [annotations["deployment.kubernetes.io/revision-history"], old].filter(Boolean).join(",");
-      current.metadata.annotations = { ...annotations, [revisionAnnotation]: String(revision + 1), ...(history ? { "deployment.kubernetes.io/revision-history": history } : {}) };
-      current = this.store.update(replicaSets, current);
+    } else {
+      let annotations = withDeploymentAnnotations(d, current.metadata.annotations);
+      if (Number(annotations[revisionAnnotation]) !== revision) {
+        const old = annotations[revisionAnnotation];
+        const history = [annotations["deployment.kubernetes.io/revision-history"], old].filter(Boolean).join(",");
+        annotations = { ...annotations, [revisionAnnotation]: String(revision + 1), ...(history ? { "deployment.kubernetes.io/revision-history": history } : {}) };
+      }
+      if (!deepEqual(annotations, current.metadata.annotations ?? {})) current = this.store.update(replicaSets, { ...current, metadata: { ...current.metadata, annotations } });
     }
     // The deployment carries its current revision, as the controller writes it (kubectl rollout undo keeps it).
     const currentRevision = current.metadata.annotations?.[revisionAnnotation];

@@ -244,7 +244,8 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     operationId: string;
     summary: string;
     body?: B;
-    run(ref: string, body: z.output<B>, actor: string, through: string): Promise<unknown>;
+    /** What the action made besides the incident's change, answered beside it. */
+    run(ref: string, body: z.output<B>, actor: string, through: string): Promise<Record<string, unknown> | void>;
   }) =>
     routes.add({
       method: "POST",
@@ -257,32 +258,46 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
       ...(spec.body ? { body: spec.body } : {}),
       responses: { 200: { description: "the incident after it", schema: z.object({ incident: incidentSchema }).passthrough() } },
       handler: async ({ params, body, actor, request }) => {
-        await spec.run(params.ref, body as z.output<B>, by(actor), throughOf(request.headers)).catch(refusal);
-        return { incident: await incidents.get(params.ref).catch(refusal) };
+        const extra = await spec.run(params.ref, body as z.output<B>, by(actor), throughOf(request.headers)).catch(refusal);
+        return { incident: await incidents.get(params.ref).catch(refusal), ...extra };
       },
     });
 
-  act({ path: "acknowledge", operationId: "acknowledgeIncident", summary: "Acknowledge: stops the response clock and the escalation", run: (ref, _b, actor, through) => incidents.acknowledge(ref, actor, through) });
+  act({
+    path: "acknowledge",
+    operationId: "acknowledgeIncident",
+    summary: "Acknowledge: stops the response clock and the escalation",
+    run: async (ref, _b, actor, through) => {
+      await incidents.acknowledge(ref, actor, through);
+    },
+  });
   act({
     path: "status",
     operationId: "moveIncident",
     summary: `Move along the life cycle: ${incidentStates.join(" → ")}`,
     body: z.strictObject({ status: z.string({ error: `must be one of ${incidentStates.join(", ")}` }) }),
-    run: (ref, body, actor) => incidents.moveTo(ref, body.status, actor),
+    run: async (ref, body, actor) => {
+      await incidents.moveTo(ref, body.status, actor);
+    },
   });
   act({
     path: "severity",
     operationId: "setIncidentSeverity",
     summary: "Change the severity (recorded; the response deadline follows while unacknowledged)",
     body: z.strictObject({ severity: z.string({ error: "must be P1, P2, P3 or P4" }) }),
-    run: (ref, body, actor) => incidents.setSeverity(ref, body.severity, actor),
+    run: async (ref, body, actor) => {
+      await incidents.setSeverity(ref, body.severity, actor);
+    },
   });
   act({
     path: "roles",
     operationId: "assignIncidentRole",
     summary: "Give a role (incident_commander, tech_lead, communications, scribe, owner) to a person; a handoff is recorded",
     body: z.strictObject({ role: text(40), person: text(100) }),
-    run: (ref, body, actor) => incidents.assignRole(ref, body.role, body.person, actor),
+    run: async (ref, body, actor) => {
+      const { previous } = await incidents.assignRole(ref, body.role, body.person, actor);
+      return previous ? { previous } : {};
+    },
   });
   act({ path: "notes", operationId: "addIncidentNote", summary: "A note on the timeline", body: z.strictObject({ text: text(4000) }), run: (ref, body, actor) => incidents.note(ref, body.text, actor) });
   act({
@@ -290,21 +305,26 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     operationId: "postIncidentUpdate",
     summary: "A status update: to the timeline and the war-room channel; the next one is due a cadence later",
     body: z.strictObject({ text: text(4000), customerNotice: z.boolean().default(false).describe("also fill incidents.customerNotice with it") }),
-    run: (ref, body, actor) => incidents.postUpdate(ref, { text: body.text, by: actor, customerNotice: body.customerNotice }),
+    run: async (ref, body, actor) => {
+      const { customerNotice } = await incidents.postUpdate(ref, { text: body.text, by: actor, customerNotice: body.customerNotice });
+      return customerNotice ? { customerNotice } : {};
+    },
   });
   act({
     path: "request-people",
     operationId: "requestIncidentPeople",
     summary: "Page the on-call of another schedule into the incident",
     body: z.strictObject({ schedule: text(100) }),
-    run: (ref, body, actor) => incidents.requestPeople(ref, body.schedule, actor),
+    run: async (ref, body, actor) => ({ page: (await incidents.requestPeople(ref, body.schedule, actor)).number }),
   });
   act({
     path: "analysis",
     operationId: "editIncidentAnalysis",
     summary: "Impact, root cause and lessons, for the post-mortem",
     body: z.strictObject({ impact: z.string().max(4000).optional(), rootCause: z.string().max(8000).optional(), lessons: z.string().max(8000).optional() }),
-    run: (ref, body, actor) => incidents.editAnalysis(ref, { ...body, by: actor }),
+    run: async (ref, body, actor) => {
+      await incidents.editAnalysis(ref, { ...body, by: actor });
+    },
   });
   act({
     path: "action-items",
@@ -315,10 +335,7 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
       owner: text(100),
       dueOn: z.iso.date({ error: "must be a date like 2026-12-01" }).optional(),
     }),
-    run: async (ref, body, actor) => {
-      const incident = await incidents.get(ref);
-      await store.incidents.addActionItem({ incidentId: incident.id, text: body.text, owner: body.owner, ...(body.dueOn ? { dueOn: body.dueOn } : {}), createdBy: actor });
-    },
+    run: async (ref, body, actor) => ({ actionItem: await incidents.addActionItem(ref, { text: body.text, owner: body.owner, ...(body.dueOn ? { dueOn: body.dueOn } : {}), by: actor }) }),
   });
 
   routes.add({
@@ -331,12 +348,7 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     params: refParams.extend({ task: z.string().min(1) }),
     body: z.strictObject({ done: z.boolean({ error: "must be true or false" }) }),
     responses: { 200: { description: "the item", schema: taskSchema } },
-    handler: async ({ params, body, actor }) => {
-      const incident = await incidents.get(params.ref).catch(refusal);
-      const task = await store.incidents.setTaskDone(incident.id, params.task, { by: by(actor), done: body.done });
-      if (!task) throw notFound(`incident ${incident.number} has no checklist item "${params.task}"`);
-      return task;
-    },
+    handler: async ({ params, body, actor }) => incidents.setTask(params.ref, params.task, { done: body.done, by: by(actor) }).catch(refusal),
   });
 
   routes.add({
@@ -360,11 +372,7 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     access: "responder",
     params: z.object({ id: z.string().min(1) }),
     responses: { 200: { description: "the item", schema: actionItemSchema } },
-    handler: async ({ params, actor }) => {
-      const item = await store.incidents.completeActionItem(params.id, by(actor));
-      if (!item) throw notFound(`no open action item ${params.id}`);
-      return item;
-    },
+    handler: async ({ params, actor }) => incidents.completeActionItem(params.id, by(actor)).catch(refusal),
   });
 
   routes.add({

@@ -11,6 +11,7 @@ const legal = new Set([
   "triage>mitigating",
   "triage>resolved",
   "mitigating>root_cause",
+  "mitigating>resolved",
   "root_cause>resolved",
   "resolved>postmortem",
   "resolved>mitigating",
@@ -54,8 +55,8 @@ describe("the incident life cycle", () => {
   });
 
   it("refuses an illegal step naming the states allowed from there", () => {
-    expect(() => assertTransition("mitigating", "resolved")).toThrow(
-      "cannot move the incident from mitigating to resolved; from mitigating it can move to root_cause",
+    expect(() => assertTransition("mitigating", "postmortem")).toThrow(
+      "cannot move the incident from mitigating to postmortem; from mitigating it can move to root_cause or resolved",
     );
     expect(() => assertTransition("declared", "postmortem")).toThrow("from declared it can move to triage, mitigating or resolved");
     expect(() => assertTransition("triage", "triage")).toThrow("the incident is already triage; from triage it can move to mitigating or resolved");

@@ -3,7 +3,8 @@ import { IncidentError } from "./incident-error.js";
 /**
  * The incident's life cycle (seed §2.2): declared → triage → mitigating → root cause → resolved
  * → post-mortem → documented. Each state moves forward one step; a quick fix may skip from
- * declared or triage straight to mitigating or resolved; a resolved incident that comes back
+ * declared or triage straight to mitigating or resolved; a mitigated incident may be resolved
+ * before its root cause is known (the post-mortem finds it); a resolved incident that comes back
  * reopens into mitigating; documented is final.
  */
 
@@ -24,7 +25,7 @@ export const stateLabels: Record<IncidentState, string> = {
 const transitions: Record<IncidentState, readonly IncidentState[]> = {
   declared: ["triage", "mitigating", "resolved"],
   triage: ["mitigating", "resolved"],
-  mitigating: ["root_cause"],
+  mitigating: ["root_cause", "resolved"],
   root_cause: ["resolved"],
   resolved: ["postmortem", "mitigating"],
   postmortem: ["documented"],

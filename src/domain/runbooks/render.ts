@@ -84,6 +84,7 @@ const walkers: { [K in StepKindName]: (spec: StepSpec<K>, v: Visitor) => StepSpe
       selector: text("selector"),
       container: text("container"),
       replicas: typeof spec.replicas === "string" ? v.number("k8s.replicas", spec.replicas) : spec.replicas,
+      revision: typeof spec.revision === "string" ? v.number("k8s.revision", spec.revision) : spec.revision,
       data: mapRecord("k8s.data", spec.data, v),
       command: spec.command?.map((c, i) => v.text(`k8s.command.${i}`, c)),
     };

@@ -111,8 +111,8 @@ export const k8sSpec = z.strictObject({
   container: template.optional(),
   command: z.array(template).optional(),
   since: duration.optional(),
-  /** rollout-undo: revision to go back to; the previous one when absent. */
-  revision: z.number().int().min(1).optional(),
+  /** rollout-undo: revision to go back to; the previous one when absent or 0 (kubectl's --to-revision=0). */
+  revision: z.union([z.number().int().min(0), template]).optional(),
 });
 
 export const fleetActions = ["status", "sessions", "maintenance", "accept-sessions", "broadcast", "restart", "drain", "inject", "profile", "heap-snapshot", "scale"] as const;

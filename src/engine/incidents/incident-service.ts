@@ -12,7 +12,7 @@ import { checklistFor, parseRole, rolesFor, roleLabels, type IncidentRole } from
 import { onCallAt } from "../../domain/oncall/schedule.js";
 import { escalationStep, type PolicySnapshot } from "../../domain/paging/escalation.js";
 import type { Notice } from "../../integrations/notify/notice.js";
-import type { IncidentChange, IncidentEvent, IncidentRecord, IncidentSource, IncidentTask, NewDelivery, PageRecord, Person, Store } from "../../store/store.js";
+import type { ActionItem, IncidentChange, IncidentEvent, IncidentRecord, IncidentSource, IncidentTask, NewDelivery, PageRecord, Person, Store } from "../../store/store.js";
 import { deliveriesFor } from "../paging/notices.js";
 import { deliveryTimer } from "../paging/delivery-sender.js";
 import { escalationTimer } from "../paging/escalation.js";
@@ -276,6 +276,35 @@ export class IncidentService {
     });
     await this.announce(changed, `${incidentReference(incident.number)} update`, notice ?? text);
     return { incident: changed, ...(notice ? { customerNotice: notice } : {}) };
+  }
+
+  async setTask(ref: string, taskId: string, input: { done: boolean; by: string }): Promise<IncidentTask> {
+    const incident = await this.get(ref);
+    const task = await this.options.store.incidents.setTaskDone(incident.id, taskId, input);
+    if (!task) {
+      const ids = (await this.options.store.incidents.tasks(incident.id)).map((t) => t.taskId);
+      throw new IncidentRefused("not_found", `task: ${incidentReference(incident.number)} has no checklist item "${taskId}"; its items are ${ids.join(", ")}`);
+    }
+    return task;
+  }
+
+  /** An action item; its owner is a person (reminded when it is overdue) or a team. */
+  async addActionItem(ref: string, input: { text: string; owner: string; dueOn?: string; by: string }): Promise<ActionItem> {
+    const incident = await this.get(ref);
+    const text = input.text.trim();
+    if (!text) throw new IncidentRefused("invalid", 'text: an action item needs a text, like "Alert on login error rate"');
+    const owner = input.owner.trim();
+    const { people } = this.options.store;
+    if (!(await people.getPerson(owner)) && !(await people.listTeams()).some((t) => t.id === owner)) {
+      throw new IncidentRefused("invalid", `owner: no person or team "${owner}"; gameops people and gameops team list them`);
+    }
+    return this.options.store.incidents.addActionItem({ incidentId: incident.id, text, owner, ...(input.dueOn ? { dueOn: input.dueOn } : {}), createdBy: input.by });
+  }
+
+  async completeActionItem(id: string, by: string): Promise<ActionItem> {
+    const item = await this.options.store.incidents.completeActionItem(id, by);
+    if (!item) throw new IncidentRefused("not_found", `no open action item ${id}; gameops incident show INCIDENT lists its items`);
+    return item;
   }
 
   /** Pages the on-call of another schedule into the incident. */

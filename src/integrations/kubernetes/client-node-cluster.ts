@@ -30,12 +30,23 @@ import {
   type PodFacts,
   type PodLogOptions,
   type PodUsage,
+  type RolloutRevision,
   type RolloutState,
   type RolloutUndo,
   type RolloutWaitOptions,
 } from "./cluster.js";
 import { execInPod } from "./pod-exec.js";
-import { RolloutHistoryError, revisionAnnotation, revisionToRestore, rollbackPatch, rolloutState, sameTemplate, selectorString } from "./rollout.js";
+import {
+  RolloutHistoryError,
+  ownedReplicaSets,
+  revisionAnnotation,
+  revisionToRestore,
+  rollbackPatch,
+  rolloutHistory,
+  rolloutState,
+  sameTemplate,
+  selectorString,
+} from "./rollout.js";
 
 export interface KubernetesTarget {
   /** Path of the kubeconfig; without it the usual search (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -274,20 +285,29 @@ class ClientNodeCluster implements KubernetesCluster {
     }
   }
 
-  async undoRollout(namespace: string, name: string, toRevision?: number, options: CallOptions = {}): Promise<RolloutUndo> {
-    const what = `rolling back deployment ${namespace}/${name}${toRevision !== undefined ? ` to revision ${toRevision}` : ""}`;
-    // Raw JSON, not the generated models: the template goes back to the server as it came, with no field renamed or defaulted on the way.
+  /** The deployment and the replica sets it controls, as raw JSON: what kubectl's history and rollback read. */
+  private async withReplicaSets(namespace: string, name: string, what: string, options: CallOptions): Promise<{ deployment: any; replicaSets: any[] }> {
+    // Raw JSON, not the generated models: a template goes back to the server as it came, with no field renamed or defaulted on the way.
     const raw = { group: "apps", version: "v1", namespace };
     const deployment = await this.call(CustomObjectsApi, what, options, (api) => api.getNamespacedCustomObject({ ...raw, plural: "deployments", name }));
-    if (deployment.spec?.paused) throw new KubernetesError("invalid", `${what}: the deployment is paused; resume it first (kubectl rollout resume deployment/${name})`);
     const list = await this.call(CustomObjectsApi, what, options, (api) =>
       api.listNamespacedCustomObject({ ...raw, plural: "replicasets", labelSelector: selectorString(deployment.spec?.selector) }),
     );
-    // As kubectl: only the replica sets this deployment controls, whatever else matches its selector.
-    const owned = ((list?.items ?? []) as any[]).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((r: any) => r.controller && r.uid === deployment.metadata?.uid));
+    return { deployment, replicaSets: ownedReplicaSets(deployment, (list?.items ?? []) as any[]) };
+  }
+
+  async rolloutHistory(namespace: string, name: string, options: CallOptions = {}): Promise<RolloutRevision[]> {
+    const { deployment, replicaSets } = await this.withReplicaSets(namespace, name, `reading the rollout history of deployment ${namespace}/${name}`, options);
+    return rolloutHistory(deployment, replicaSets);
+  }
+
+  async undoRollout(namespace: string, name: string, toRevision?: number, options: CallOptions = {}): Promise<RolloutUndo> {
+    const what = `rolling back deployment ${namespace}/${name}${toRevision ? ` to revision ${toRevision}` : ""}`;
+    const { deployment, replicaSets } = await this.withReplicaSets(namespace, name, what, options);
+    if (deployment.spec?.paused) throw new KubernetesError("invalid", `${what}: the deployment is paused; resume it first (kubectl rollout resume deployment/${name})`);
     let target: ReturnType<typeof revisionToRestore>;
     try {
-      target = revisionToRestore(name, owned, toRevision);
+      target = revisionToRestore(name, replicaSets, toRevision);
     } catch (error) {
       if (error instanceof RolloutHistoryError) throw new KubernetesError("not-found", `${what}: ${error.message}`, undefined, { cause: error });
       throw error;

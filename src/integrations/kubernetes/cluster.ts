@@ -75,6 +75,24 @@ export interface RolloutUndo {
   skipped: boolean;
 }
 
+/** One revision of a deployment: a replica set it owns, as `kubectl rollout history` lists them. */
+export interface RolloutRevision {
+  revision: number;
+  /**
+   * When its replica set was made. A rollback reuses the old replica set under a new number, so
+   * the revision a rollback brought back keeps its first time.
+   */
+  createdAt: Date;
+  /** Its containers' images, in order. */
+  images: string[];
+  /** Annotation `kubernetes.io/change-cause`, which the controller copies from the deployment. */
+  changeCause?: string;
+  /** Its pods now (status.replicas): all of them for the running revision, 0 for the others once rolled out. */
+  replicas: number;
+  /** The deployment's template is this revision's: the one it runs or is rolling out. */
+  current: boolean;
+}
+
 export interface ConfigMapChange {
   /** Keys whose value changed or that were added. */
   changed: string[];
@@ -116,7 +134,9 @@ export interface KubernetesCluster {
   restartDeployment(namespace: string, name: string, at: Date, options?: CallOptions): Promise<{ restartedAt: string }>;
   /** Reads the rollout until it is done or `waitMs` has passed; returns the last state either way. */
   rolloutStatus(namespace: string, name: string, options: RolloutWaitOptions): Promise<RolloutState>;
-  /** `kubectl rollout undo [--to-revision]`: the previous (or given) revision's template from its replica set. */
+  /** `kubectl rollout history`: the deployment's revisions (the replica sets it controls), newest first. */
+  rolloutHistory(namespace: string, name: string, options?: CallOptions): Promise<RolloutRevision[]>;
+  /** `kubectl rollout undo [--to-revision]`: the given revision's template from its replica set, or the previous one's (no revision, or 0 as in kubectl). */
   undoRollout(namespace: string, name: string, toRevision?: number, options?: CallOptions): Promise<RolloutUndo>;
   /** Sets keys of a config map's `data`, guarded by its resourceVersion. */
   patchConfigMap(namespace: string, name: string, data: Record<string, string>, options?: CallOptions): Promise<ConfigMapChange>;

@@ -1,13 +1,15 @@
 /**
  * Deployment rollouts the way kubectl reads and reverts them (k8s.io/kubectl/pkg/polymorphichelpers:
- * `DeploymentStatusViewer`, `DeploymentRollbacker`), over the API's JSON objects, so that
- * gameops and kubectl agree on what "rolled out" and "the previous revision" mean.
+ * `DeploymentStatusViewer`, `DeploymentHistoryViewer`, `DeploymentRollbacker`), over the API's
+ * JSON objects, so that gameops and kubectl agree on what "rolled out", a revision and "the
+ * previous revision" mean.
  */
-import type { RolloutState } from "./cluster.js";
+import type { RolloutRevision, RolloutState } from "./cluster.js";
 
 type Json = any;
 
 export const revisionAnnotation = "deployment.kubernetes.io/revision";
+const changeCauseAnnotation = "kubernetes.io/change-cause";
 const hashLabel = "pod-template-hash";
 
 /** Deployment annotations a rollback keeps from the deployment, not from the replica set (kubectl's annotationsToSkip). */
@@ -69,18 +71,49 @@ export function selectorString(selector: Json): string {
   return parts.join(",");
 }
 
+/** The replica sets the deployment controls, whatever else matches its selector (as kubectl picks them). */
+export function ownedReplicaSets(deployment: Json, replicaSets: Json[]): Json[] {
+  return replicaSets.filter((rs) => (rs.metadata?.ownerReferences ?? []).some((r: Json) => r.controller && r.uid === deployment.metadata?.uid));
+}
+
+/**
+ * `kubectl rollout history` over the replica sets the deployment controls, newest first; one
+ * without a revision (not made by the deployment controller) is left out, as kubectl does.
+ */
+export function rolloutHistory(deployment: Json, replicaSets: Json[]): RolloutRevision[] {
+  const revisions: RolloutRevision[] = [];
+  for (const replicaSet of replicaSets) {
+    const revision = revisionOf(replicaSet);
+    if (revision === undefined) continue;
+    const changeCause: unknown = replicaSet.metadata?.annotations?.[changeCauseAnnotation];
+    revisions.push({
+      revision,
+      createdAt: new Date(replicaSet.metadata?.creationTimestamp),
+      images: ((replicaSet.spec?.template?.spec?.containers ?? []) as Json[]).map((c) => String(c.image ?? "")),
+      ...(typeof changeCause === "string" && changeCause !== "" ? { changeCause } : {}),
+      replicas: replicaSet.status?.replicas ?? 0,
+      // The controller's own test for the new replica set (FindNewReplicaSet): right after a
+      // rollback is patched in, that is already the old one, before it gets its new number.
+      current: sameTemplate(replicaSet.spec?.template, deployment.spec?.template),
+    });
+  }
+  return revisions.sort((a, b) => b.revision - a.revision);
+}
+
 /**
  * The replica set to go back to, among those the deployment controls: the given revision, or
- * the one before the newest. Throws kubectl's words when there is none.
+ * the one before the newest when none is given or 0 (kubectl's `--to-revision=0`). Throws
+ * kubectl's words when there is none.
  */
 export function revisionToRestore(deploymentName: string, replicaSets: Json[], toRevision: number | undefined): { replicaSet: Json; revision: number } {
   let latest: { replicaSet: Json; revision: number } | undefined;
   let previous: { replicaSet: Json; revision: number } | undefined;
+  const wanted = toRevision === 0 ? undefined : toRevision;
   for (const replicaSet of replicaSets) {
     const revision = revisionOf(replicaSet);
     if (revision === undefined) continue;
-    if (toRevision !== undefined) {
-      if (revision === toRevision) return { replicaSet, revision };
+    if (wanted !== undefined) {
+      if (revision === wanted) return { replicaSet, revision };
     } else if (!latest || revision > latest.revision) {
       previous = latest;
       latest = { replicaSet, revision };
@@ -88,7 +121,7 @@ export function revisionToRestore(deploymentName: string, replicaSets: Json[], t
       previous = { replicaSet, revision };
     }
   }
-  if (toRevision !== undefined) throw new RolloutHistoryError(`unable to find specified revision ${toRevision} in history`);
+  if (wanted !== undefined) throw new RolloutHistoryError(`unable to find specified revision ${wanted} in history`);
   if (!previous) throw new RolloutHistoryError(`no rollout history found for deployment "${deploymentName}"`);
   return previous;
 }

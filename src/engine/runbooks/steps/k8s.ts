@@ -94,6 +94,15 @@ function replicasOf(spec: K8sSpec): number {
   return n;
 }
 
+/** A rendered revision; 0 (or none) is the previous one, as kubectl's --to-revision=0. */
+function revisionOf(spec: K8sSpec): number | undefined {
+  const n = typeof spec.revision === "string" ? Number(spec.revision) : spec.revision;
+  if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
+    throw invalid("rollout-undo", `revision must be a whole number (0 for the previous one), got ${JSON.stringify(spec.revision)}`);
+  }
+  return n;
+}
+
 /** The step as the kubectl command a person would type for it. */
 function kubectlLine(spec: K8sSpec, namespace: string): string {
   const ns = `-n ${namespace}`;
@@ -108,7 +117,7 @@ function kubectlLine(spec: K8sSpec, namespace: string): string {
     case "rollout-status":
       return `kubectl rollout status ${resource} ${ns} --timeout=5m`;
     case "rollout-undo":
-      return `kubectl rollout undo ${resource}${spec.revision !== undefined ? ` --to-revision=${spec.revision}` : ""} ${ns}`;
+      return `kubectl rollout undo ${resource}${spec.revision ? ` --to-revision=${spec.revision}` : ""} ${ns}`;
     case "patch-configmap":
       return `kubectl patch ${resource} ${ns} --type=merge -p ${quote(JSON.stringify({ data: spec.data ?? {} }))}`;
     case "get-pods":
@@ -237,7 +246,7 @@ const actions: Record<Action, (run: Run) => Promise<StepResult>> = {
 
   async "rollout-undo"(run) {
     const name = run.resource!.name!;
-    const undo = await run.cluster.undoRollout(run.namespace, name, run.spec.revision, call(run));
+    const undo = await run.cluster.undoRollout(run.namespace, name, revisionOf(run.spec), call(run));
     run.context.log(
       undo.skipped
         ? `deployment ${run.namespace}/${name} already runs revision ${undo.to}'s template: nothing to roll back`
