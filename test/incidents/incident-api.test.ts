@@ -126,6 +126,10 @@ describe("incidents through the API", () => {
     const saved = await server.request("POST", "/api/incidents/1/postmortem", { markdown: `${markdown}\n\nReviewed.` });
     expect(saved.json.incident.status).toBe("postmortem");
     expect((await server.request("GET", "/api/incidents/1/postmortem")).json).toMatchObject({ draft: false });
+    const fresh = (await server.request("GET", "/api/incidents/1/postmortem?draft=true")).json;
+    expect(fresh.draft).toBe(true);
+    expect(fresh.markdown).not.toContain("Reviewed.");
+    expect((await room(1)).nextStates).toEqual(["documented"]);
     expect((await server.request("GET", "/api/incidents?status=postmortem")).json.incidents.map((i: { number: number }) => i.number)).toEqual([1]);
     expect((await server.request("GET", "/api/incidents?severity=P9")).status).toBe(400);
   });

@@ -229,6 +229,7 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
         schema: z.object({
           incident: incidentSchema,
           severity: severitySchema.passthrough(),
+          nextStates: z.array(z.enum(incidentStates)).describe("where the life cycle allows it to go from here"),
           events: z.array(eventSchema),
           tasks: z.array(taskSchema),
           pages: z.array(pageRef),
@@ -379,13 +380,14 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     method: "GET",
     url: "/api/incidents/:ref/postmortem",
     operationId: "getPostmortem",
-    summary: "The post-mortem (Markdown): the saved document, or a draft from the incident",
+    summary: "The post-mortem (Markdown): the saved document, or a draft from the incident (?draft=true drafts afresh even once saved)",
     tag,
     access: "viewer",
     params: refParams,
+    query: z.object({ draft: z.enum(["true", "false"]).default("false") }),
     responses: { 200: { description: "the document", schema: z.object({ markdown: z.string(), draft: z.boolean() }) } },
-    handler: async ({ params }) => {
-      const { markdown, draft } = await incidents.postmortem(params.ref).catch(refusal);
+    handler: async ({ params, query }) => {
+      const { markdown, draft } = await incidents.postmortem(params.ref, { fresh: query.draft === "true" }).catch(refusal);
       return { markdown, draft };
     },
   });

@@ -3,7 +3,7 @@ import type { EscalationTarget } from "../../config/paging-schema.js";
 import { responseDeadline, nextUpdateDue } from "../../domain/incidents/clocks.js";
 import { fillCustomerNotice } from "../../domain/incidents/customer-notice.js";
 import { IncidentError } from "../../domain/incidents/incident-error.js";
-import { assertTransition, parseState, type IncidentState } from "../../domain/incidents/life-cycle.js";
+import { assertTransition, nextStates, parseState, type IncidentState } from "../../domain/incidents/life-cycle.js";
 import { renderPostmortem } from "../../domain/incidents/postmortem.js";
 import { incidentReference } from "../../domain/incidents/reference.js";
 import { responseMetrics, type ResponseMetrics } from "../../domain/incidents/response-metrics.js";
@@ -46,6 +46,8 @@ export interface IncidentServiceOptions {
 export interface WarRoom {
   incident: IncidentRecord;
   severity: Severity;
+  /** Where the life cycle allows it to go from here. */
+  nextStates: readonly IncidentState[];
   events: IncidentEvent[];
   tasks: IncidentTask[];
   pages: PageRecord[];
@@ -163,7 +165,7 @@ export class IncidentService {
       store.incidents.pages(incident.id),
       store.incidents.actionItems({ incidentId: incident.id }),
     ]);
-    return { incident, severity: this.severity(incident.severity), events, tasks, pages, actionItems };
+    return { incident, severity: this.severity(incident.severity), nextStates: nextStates(incident.status as IncidentState), events, tasks, pages, actionItems };
   }
 
   /** Acknowledges the incident by acknowledging its pages (the store acknowledges the incident with the first). */
@@ -317,8 +319,9 @@ export class IncidentService {
     }
     const now = this.now();
     const policy: PolicySnapshot = { id: `incident-help:${scheduleId}`, levels: [{ after: 0, notify: [{ schedule: scheduleId, role: "primary" }] }, { after: 15 * 60_000, notify: [{ schedule: scheduleId, role: "backup" }] }], repeat: 0, repeatAfter: 15 * 60_000 };
+    const requester = (await this.options.store.people.getPerson(by))?.name ?? by;
     const page = await this.options.store.pages.open({
-      title: `[${incident.severity}] ${incident.title} — help requested by ${by}`,
+      title: `[${incident.severity}] ${incident.title} — help requested by ${requester}`,
       severity: incident.severity,
       source: "manual",
       labels: incident.labels,
@@ -332,10 +335,10 @@ export class IncidentService {
     return page;
   }
 
-  /** The post-mortem document: the stored one once written (or edited), else drafted from the incident. */
-  async postmortem(ref: string): Promise<{ incident: IncidentRecord; markdown: string; draft: boolean }> {
+  /** The post-mortem document: the stored one once written (or edited), else (or when asked) drafted afresh from the incident. */
+  async postmortem(ref: string, options: { fresh?: boolean } = {}): Promise<{ incident: IncidentRecord; markdown: string; draft: boolean }> {
     const room = await this.warRoom(ref);
-    if (room.incident.postmortem) return { incident: room.incident, markdown: room.incident.postmortem, draft: false };
+    if (room.incident.postmortem && !options.fresh) return { incident: room.incident, markdown: room.incident.postmortem, draft: false };
     return { incident: room.incident, markdown: await this.draft(room), draft: true };
   }
 
