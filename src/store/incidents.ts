@@ -24,6 +24,31 @@ import { cancelTimer, scheduleTimer } from "./timers.js";
 
 const maxEventDataChars = 16 * 1024;
 
+const listColumns = [
+  "id",
+  "number",
+  "title",
+  "severity",
+  "status",
+  "impact",
+  "root_cause",
+  "lessons",
+  "source",
+  "labels",
+  "declared_at",
+  "declared_by",
+  "acknowledged_at",
+  "acknowledged_by",
+  "resolved_at",
+  "documented_at",
+  "respond_by",
+  "sla_breached_at",
+  "last_update_at",
+  "next_update_at",
+  "event_seq",
+  "updated_at",
+] as const;
+
 export class Incidents implements IncidentRepository {
   private readonly listeners = new Set<(incidentId: string) => void>();
 
@@ -106,7 +131,13 @@ export class Incidents implements IncidentRepository {
   }
 
   async list(query: IncidentListQuery): Promise<IncidentRecord[]> {
-    let q = this.db.selectFrom("incidents").selectAll().orderBy("number", "desc").limit(query.limit);
+    // Without the post-mortem document: a list is read often, the document only with its incident.
+    let q = this.db
+      .selectFrom("incidents")
+      .select(listColumns)
+      .select(sql<null>`null`.as("postmortem"))
+      .orderBy("number", "desc")
+      .limit(query.limit);
     if (query.status && query.status.length > 0) q = q.where("status", "in", query.status);
     if (query.severity && query.severity.length > 0) q = q.where("severity", "in", query.severity);
     if (query.beforeNumber !== undefined) q = q.where("number", "<", query.beforeNumber);

@@ -3,6 +3,7 @@ import * as foundation from "./001-foundation.js";
 import * as runbookRuns from "./002-runbook-runs.js";
 import * as paging from "./003-paging.js";
 import * as incidents from "./004-incidents.js";
+import * as incidentListIndex from "./005-incident-list-index.js";
 
 /**
  * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   "002-runbook-runs": runbookRuns,
   "003-paging": paging,
   "004-incidents": incidents,
+  "005-incident-list-index": incidentListIndex,
 };
 
 export const migrationProvider: MigrationProvider = {
