@@ -1,7 +1,7 @@
 // How incidents look and are named in the console: severity badges (P1 red … P4 grey), the
-// life-cycle states with a mark as well as a colour, roles and checklist phases in words. The
-// life cycle's transitions mirror src/domain/incidents/life-cycle.ts, so that "Move to…" offers
-// only what the API accepts; the API still decides, and its refusal names the allowed states.
+// life-cycle states with a mark as well as a colour, roles and checklist phases in words. Where
+// an incident may move next is the server's to say (the war room's `nextStates`), not the
+// console's: one life-cycle table, in src/domain/incidents/life-cycle.ts.
 
 import { h } from "./dom.js";
 
@@ -19,19 +19,7 @@ const stateLooks = {
   documented: { cls: "skipped", mark: "▣", word: "Documented" },
 };
 
-/** From life-cycle.ts: each state moves forward; a quick fix skips ahead; a mitigated incident may be resolved before its root cause is known; a resolved one may reopen. */
-const transitions = {
-  declared: ["triage", "mitigating", "resolved"],
-  triage: ["mitigating", "resolved"],
-  mitigating: ["root_cause", "resolved"],
-  root_cause: ["resolved"],
-  resolved: ["postmortem", "mitigating"],
-  postmortem: ["documented"],
-  documented: [],
-};
-
 export const stateLook = (state) => stateLooks[state] ?? { cls: "unknown", mark: "?", word: state };
-export const nextStates = (state) => transitions[state] ?? [];
 /** Not yet resolved: the clocks run and updates are due. */
 export const isOngoing = (state) => incidentStates.indexOf(state) < incidentStates.indexOf("resolved");
 

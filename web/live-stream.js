@@ -1,6 +1,7 @@
-// One live stream of server-sent changes (GET /api/incidents/events) shared by whatever is on
-// screen: the incident list, a war room. It runs while someone listens and reconnects after a
-// drop. The same shape as page-stream.js, with the path and the event's name as arguments.
+// One live stream of server-sent changes shared by whatever is on screen: page changes
+// (GET /api/pages/events, event `page`) for the Pages list, a page and the Alerts page; incident
+// changes (GET /api/incidents/events, event `incident`) for the incident list and a war room. It
+// runs while someone listens and reconnects after a drop.
 
 const retryMs = 2_000;
 

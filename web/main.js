@@ -1,15 +1,17 @@
 // Signs in with an API token (kept in this browser's localStorage) and shows the Health page,
 // or the Runbooks page at #/runbooks and a run at #/runs/ID, or the paging pages: #/alerts,
 // #/pages (a page at #/pages/42) and #/oncall, or the incidents: #/incidents, a war room at
-// #/incidents/42 and its post-mortem at #/incidents/42/postmortem.
+// #/incidents/42 and its post-mortem at #/incidents/42/postmortem, or the operations checklists
+// at #/checklists (#/checklists/weekly, an earlier week at #/checklists/weekly/2026-W47).
 
 import { createAlertsPage } from "./alerts-page.js";
 import { createClient } from "./api.js";
+import { createChecklistsPage } from "./checklists-page.js";
 import { byId } from "./dom.js";
 import { createHealthPage } from "./health-page.js";
 import { createIncidentsPage } from "./incidents-page.js";
+import { createLiveStream } from "./live-stream.js";
 import { createOnCallPage } from "./oncall-page.js";
-import { createPageStream } from "./page-stream.js";
 import { createPagesPage } from "./pages-page.js";
 import { createRunbooksPage } from "./runbooks-page.js";
 
@@ -19,21 +21,21 @@ let refresher;
 let page;
 let runbooks;
 let pageStream;
-let paging = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall, incidents
+let sections = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall, incidents, checklists
 
-const pagingViews = ["alerts", "pages", "oncall", "incidents"];
-const pagingWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules", incidents: "the incidents" };
+const sectionViews = ["alerts", "pages", "oncall", "incidents", "checklists"];
+const sectionWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules", incidents: "the incidents", checklists: "the checklists" };
 
 function viewOf(hash) {
   if (/^#\/(runbooks|runs\/)/.test(hash)) return "runbooks";
-  const match = /^#\/(alerts|pages|oncall|incidents)(?:[/?]|$)/.exec(hash);
+  const match = /^#\/(alerts|pages|oncall|incidents|checklists)(?:[/?]|$)/.exec(hash);
   return match ? match[1] : "health";
 }
 
 function show(view) {
-  for (const id of ["sign-in", "health", "runbooks", ...pagingViews]) byId(id).hidden = view !== id;
+  for (const id of ["sign-in", "health", "runbooks", ...sectionViews]) byId(id).hidden = view !== id;
   byId("who").hidden = view === "sign-in";
-  for (const name of ["health", "runbooks", ...pagingViews]) {
+  for (const name of ["health", "runbooks", ...sectionViews]) {
     if (view === name) byId(`nav-${name}`).setAttribute("aria-current", "page");
     else byId(`nav-${name}`).removeAttribute("aria-current");
   }
@@ -46,11 +48,11 @@ function navigate() {
   const view = viewOf(location.hash);
   show(view);
   // Live streams and timers run only for the page on screen.
-  for (const name of pagingViews) if (name !== view) paging[name].leave();
-  if (paging[view]) {
-    paging[view].show(location.hash).catch((error) => {
+  for (const name of sectionViews) if (name !== view) sections[name].leave();
+  if (sections[view]) {
+    sections[view].show(location.hash).catch((error) => {
       if (error.status === 401) signOut(`Signed out: ${error.message}`);
-      else byId(view).replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: `Cannot load ${pagingWords[view]}: ${error.message}` }));
+      else byId(view).replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: `Cannot load ${sectionWords[view]}: ${error.message}` }));
     });
   }
   if (view === "runbooks") {
@@ -67,8 +69,8 @@ function signOut(message) {
   page = undefined;
   runbooks?.dispose();
   runbooks = undefined;
-  for (const view of Object.values(paging)) view.dispose();
-  paging = {};
+  for (const view of Object.values(sections)) view.dispose();
+  sections = {};
   pageStream?.close();
   pageStream = undefined;
   localStorage.removeItem(tokenKey);
@@ -99,14 +101,15 @@ async function open(token) {
   page = createHealthPage({ client, me });
   runbooks?.dispose();
   runbooks = createRunbooksPage({ client, token, me });
-  for (const view of Object.values(paging)) view.dispose();
+  for (const view of Object.values(sections)) view.dispose();
   pageStream?.close();
-  pageStream = createPageStream(client);
-  paging = {
+  pageStream = createLiveStream(client, { path: "/api/pages/events", event: "page" });
+  sections = {
     alerts: createAlertsPage({ client, me, root: byId("alerts"), stream: pageStream }),
     pages: createPagesPage({ client, me, root: byId("pages"), stream: pageStream }),
     oncall: createOnCallPage({ client, me, root: byId("oncall") }),
     incidents: createIncidentsPage({ client, me, root: byId("incidents") }),
+    checklists: createChecklistsPage({ client, me, root: byId("checklists") }),
   };
   navigate();
   const current = page;

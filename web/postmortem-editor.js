@@ -1,7 +1,8 @@
 // The post-mortem editor (#/incidents/42/postmortem): the Markdown document beside a live
 // preview (markdown.js), Save; and the impact, root cause and lessons, which the server writes
 // into the draft. Until someone saves, the document is a draft drawn from the incident and it
-// follows the incident as it changes; once saved it is kept as written.
+// follows the incident as it changes; once saved it is kept as written. "Redraft from the
+// incident" draws it afresh, even once saved — after asking, when it would replace written text.
 
 import { h } from "./dom.js";
 import { reference, stateBadge } from "./incident-looks.js";
@@ -17,6 +18,7 @@ export function createPostmortemEditor({ client, me, root, ref }) {
   let draft = true;
   let loaded = ""; // the document as the server last had it: anything else in the editor is unsaved
   let pending; // a fresh draft held back because the editor has unsaved edits
+  let redrafted; // a fresh draft asked for, waiting for "Replace" because written text would go
   let previewTimer;
   let disposed = false;
 
@@ -31,6 +33,19 @@ export function createPostmortemEditor({ client, me, root, ref }) {
   const preview = h("article", { id: "postmortem-preview", class: "markdown", "aria-label": "Preview" });
   const save = h("button", { type: "button", class: "primary", id: "postmortem-save", disabled: !mayRespond, title: needsResponder, onclick: () => void saveDocument() }, "Save");
   const takeDraft = h("button", { type: "button", id: "postmortem-take-draft", hidden: true, onclick: () => useDraft(pending) }, "Replace my edits with the new draft");
+  const redraft = h(
+    "button",
+    { type: "button", id: "postmortem-redraft", disabled: !mayRespond, title: needsResponder ?? "Draw the document afresh from the incident as it is now", onclick: () => void askRedraft() },
+    "Redraft from the incident",
+  );
+  const confirmText = h("span", { id: "redraft-question" });
+  const confirmRedraft = h(
+    "div",
+    { id: "redraft-confirm", class: "redraft-confirm", role: "alertdialog", "aria-labelledby": "redraft-question", hidden: true },
+    confirmText,
+    h("button", { type: "button", class: "danger", id: "redraft-replace", onclick: () => applyRedraft() }, "Replace"),
+    h("button", { type: "button", id: "redraft-keep", onclick: () => closeRedraft("Kept your text.") }, "Keep my text"),
+  );
 
   const field = (id, hint, rows) => h("textarea", { id, rows: String(rows), placeholder: hint, disabled: !mayRespond });
   const impact = field("analysis-impact", "Who was affected, how many, for how long", 4);
@@ -66,7 +81,7 @@ export function createPostmortemEditor({ client, me, root, ref }) {
       { class: "overview panel page-head postmortem-head" },
       h("div", { class: "verdict" }, title, kind, state),
       h("p", { class: "run-meta muted" }, "Markdown: # headings, - lists, - [ ] tasks, **bold**, *italic*, `code`, [links](https://…)."),
-      h("div", { class: "actions" }, h("div", { class: "page-actions" }, takeDraft, save), status, error, live),
+      h("div", { class: "actions" }, h("div", { class: "page-actions" }, takeDraft, redraft, save), confirmRedraft, status, error, live),
     ),
     analysis,
     h(
@@ -125,6 +140,56 @@ export function createPostmortemEditor({ client, me, root, ref }) {
       takeDraft.hidden = false;
       status.textContent = "The draft changed; your edits are kept until you save or replace them.";
     } else status.textContent = "Someone saved another version meanwhile; Save replaces it with yours.";
+  }
+
+  /** A fresh draft: straight in over an untouched draft, else only once "Replace" says so. */
+  async function askRedraft() {
+    error.textContent = "";
+    closeRedraft("");
+    redraft.setAttribute("aria-busy", "true");
+    try {
+      const { markdown } = await client.get(`${path}/postmortem?draft=true`);
+      if (disposed) return;
+      if (text.value === markdown) status.textContent = "The document already reads as a fresh draft would.";
+      else if (draft && text.value === loaded) {
+        useDraft(markdown);
+        status.textContent = "Redrafted from the incident.";
+      } else {
+        redrafted = markdown;
+        confirmText.textContent = draft
+          ? "Replace your unsaved edits with a fresh draft from the incident? "
+          : "Replace the saved post-mortem's text in the editor with a fresh draft from the incident? Nothing is saved until you press Save. ";
+        confirmRedraft.hidden = false;
+        root.querySelector("#redraft-keep")?.focus();
+      }
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      redraft.removeAttribute("aria-busy");
+    }
+  }
+
+  function applyRedraft() {
+    const markdown = redrafted;
+    closeRedraft("");
+    if (markdown === undefined) return;
+    if (draft) {
+      useDraft(markdown);
+      status.textContent = "Redrafted from the incident.";
+      return;
+    }
+    // The saved version stays `loaded`: the editor now differs from it until Save.
+    text.value = markdown;
+    pending = undefined;
+    takeDraft.hidden = true;
+    drawPreview();
+    status.textContent = "Redrafted from the incident: Save to keep it in place of the saved version.";
+  }
+
+  function closeRedraft(note) {
+    redrafted = undefined;
+    confirmRedraft.hidden = true;
+    if (note) status.textContent = note;
   }
 
   async function saveDocument() {

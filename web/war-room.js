@@ -1,28 +1,31 @@
 // The war room of one incident (#/incidents/42): its severity, status and clocks with the
-// Acknowledge and "Move to…" controls; the update and note forms above the live timeline; the
-// roles, the phase checklist, the incident's pages with "Request more people", and the action
+// Acknowledge, "Move to…" (the moves the server says are allowed) and severity controls; the
+// update and note forms above the live timeline; the roles, the phase checklist, the incident's
+// pages with "Request more people", the recent rollouts of its deployments, and the action
 // items. The page is built once and its parts redrawn on each change, so what someone is typing
 // survives the live updates of everyone else.
 
 import { h } from "./dom.js";
 import { formatAgo, formatTime } from "./format.js";
 import { responseClock, updateClock } from "./incident-clocks.js";
-import { nextStates, reference, severityBadge, stateBadge, stateLook } from "./incident-looks.js";
+import { reference, severityBadge, stateBadge, stateLook } from "./incident-looks.js";
 import { lookPill, nameOf, pageLook } from "./page-looks.js";
 import { createActionItems } from "./war-room-action-items.js";
 import { drawChecklist } from "./war-room-checklist.js";
 import { createRoles } from "./war-room-roles.js";
+import { createRollouts } from "./war-room-rollouts.js";
 import { drawTimeline } from "./war-room-timeline.js";
 
 const throughWords = { api: "the API", cli: "the CLI", console: "the console", alert: "an alert route" };
 
-export function createWarRoom({ client, me, root, ref, people }) {
+export function createWarRoom({ client, me, root, ref, people, severities }) {
   const timeZone = me.team.timeZone;
   const mayRespond = ["responder", "operator", "admin"].includes(me.actor.role);
   const needsResponder = mayRespond ? null : "Needs the responder role or above";
   const path = `/api/incidents/${encodeURIComponent(ref)}`;
   let room;
   let moveChoice = ""; // kept across live redraws of the header, while it is still a move allowed
+  let severityChoice = ""; // likewise, while it is not the severity the incident has
   let disposed = false;
 
   const both = (iso) => (timeZone === "UTC" ? formatTime(iso, "UTC") : `${formatTime(iso, "UTC")} · ${formatTime(iso, timeZone)}`);
@@ -52,6 +55,7 @@ export function createWarRoom({ client, me, root, ref, people }) {
   const timeline = h("section", { class: "panel page-timeline incident-timeline", "aria-labelledby": "timeline-title" });
   const pages = h("div", { class: "incident-pages" });
   const actionItems = createActionItems({ client, path, people, timeZone, mayRespond, onChange: refetchQuietly });
+  const rollouts = createRollouts({ client, path, timeZone, mayOperate: ["operator", "admin"].includes(me.actor.role), onChange: refetchQuietly });
 
   const updateText = h("textarea", { id: "update-text", rows: "3", maxlength: "4000", placeholder: "What is known, what is being done, when the next update comes", disabled: !mayRespond });
   const updateNotice = h("input", { id: "update-notice", type: "checkbox", disabled: !mayRespond });
@@ -140,6 +144,7 @@ export function createWarRoom({ client, me, root, ref, people }) {
         roles.root,
         h("div", { class: "checklist-box" }, checklist, checklistError),
         h("section", { class: "panel war-pages", "aria-labelledby": "war-pages-title" }, h("h2", { id: "war-pages-title" }, "Pages"), pages, requestForm),
+        rollouts.root,
         actionItems.root,
       ),
     ),
@@ -147,9 +152,51 @@ export function createWarRoom({ client, me, root, ref, people }) {
 
   // ── drawing ────────────────────────────────────────────────────────────────────────────
 
+  /** Every severity, the incident's own marked "(now)"; a change is recorded on the timeline. */
+  function severityForm(incident) {
+    if (severityChoice === incident.severity) severityChoice = "";
+    const choices = [...severities.values()];
+    const change = h(
+      "button",
+      { type: "submit", id: "severity-submit", disabled: !mayRespond || !severityChoice, title: needsResponder ?? "Change the severity: the response deadline and the update cadence follow it" },
+      "Change severity",
+    );
+    const select = h(
+      "select",
+      {
+        id: "severity-choice",
+        "aria-label": "Severity",
+        disabled: !mayRespond,
+        onchange: (event) => {
+          severityChoice = event.target.value === incident.severity ? "" : event.target.value;
+          change.disabled = !severityChoice;
+        },
+      },
+      choices.map((s) => h("option", { value: s.id, selected: s.id === (severityChoice || incident.severity) }, `${s.id} ${s.name}${s.id === incident.severity ? " (now)" : ""}`)),
+    );
+    return h(
+      "form",
+      {
+        class: "move-form severity-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const severity = severityChoice;
+          void attempt(headError, async () => {
+            await client.post(`${path}/severity`, { severity });
+            severityChoice = "";
+          });
+        },
+      },
+      select,
+      change,
+    );
+  }
+
   function drawHead() {
     const { incident, severity } = room;
-    const moves = nextStates(incident.status);
+    // The server's life cycle says where it may go; it still decides, and a refusal names the allowed moves.
+    const moves = room.nextStates;
+    if (!moves.includes(moveChoice)) moveChoice = "";
     const moveTo = h(
       "select",
       { id: "move-status", "aria-label": "Move to", disabled: !mayRespond || moves.length === 0, onchange: (event) => (moveChoice = event.target.value) },
@@ -212,6 +259,7 @@ export function createWarRoom({ client, me, root, ref, people }) {
             moveTo,
             h("button", { type: "submit", id: "move-submit", disabled: !mayRespond || moves.length === 0, title: needsResponder ?? (moves.length ? "Move the incident along its life cycle" : "Documented is final") }, "Move"),
           ),
+          severityForm(incident),
           h("a", { class: "button-link", id: "postmortem-link", href: `#/incidents/${incident.number}/postmortem` }, "Open the post-mortem"),
         ),
         headError,
@@ -283,12 +331,15 @@ export function createWarRoom({ client, me, root, ref, people }) {
   return {
     async load() {
       await Promise.all([refetch(), loadSchedules()]);
+      // Reading the cluster can take seconds: the rest of the war room does not wait for it.
+      void rollouts.load();
     },
     refetch,
     setLive: (text) => (live.textContent = text),
     incidentId: () => room?.incident.id,
     dispose() {
       disposed = true;
+      rollouts.dispose();
     },
   };
 }

@@ -1,7 +1,13 @@
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { incidentStates, nextStates } from "../../src/domain/incidents/life-cycle.js";
-import { startPagingServer, type PagingServer } from "../paging/paging-server.js";
+import { ApiRoutes } from "../../src/api/route.js";
+import { registerRolloutRoutes } from "../../src/api/routes/rollout-routes.js";
+import { RunbookExecutor } from "../../src/engine/runbooks/executor.js";
+import { stepKinds } from "../../src/engine/runbooks/steps/index.js";
+import { packageRoot } from "../../src/package-root.js";
+import { loadCatalog } from "../../src/runbooks/catalog.js";
+import { alertmanagerPayload, eventually, intakeToken, startPagingServer, type PagingServer } from "../paging/paging-server.js";
 import { launchChromium, soon } from "./chromium.js";
 
 const teamZone = "Asia/Seoul";
@@ -11,6 +17,8 @@ const teamDay = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: tea
 
 describe("console: Incidents, the war room and the post-mortem", () => {
   let server: PagingServer;
+  let executor: RunbookExecutor;
+  const runErrors: Error[] = [];
   let browser: Browser;
   let page: Page;
   let url: string;
@@ -22,6 +30,8 @@ describe("console: Incidents, the war room and the post-mortem", () => {
   beforeAll(async () => {
     server = await startPagingServer(
       {
+        // An alert naming a Deployment declares an incident whose war room looks for its rollouts.
+        routes: [{ match: { alertname: "GameServerPodsMissing" }, declare: "P2" }],
         defaultPolicy: "game-ops",
         policies: [{ id: "game-ops", levels: [{ after: "0s", notify: [{ schedule: "game-ops", role: "primary" }] }, { after: "30m", notify: [{ schedule: "game-ops", role: "backup" }] }] }],
         schedules: [
@@ -36,6 +46,10 @@ describe("console: Incidents, the war room and the post-mortem", () => {
       await server.store.people.upsertPerson({ id, name, titles: [...titles] });
     }
     aliceToken = (await server.store.tokens.create({ personId: "alice", role: "operator", label: "browser test" })).token;
+    // The war room's rollouts, as `gameops up` wires them beside the runbooks (before the server is ready).
+    executor = new RunbookExecutor({ store: server.store, config: server.config, stepKinds, onError: (error) => runErrors.push(error) });
+    const catalog = loadCatalog({ builtIn: join(packageRoot(), "src", "runbooks") });
+    registerRolloutRoutes(new ApiRoutes(server.app, server.store), { store: server.store, config: server.config, incidents: server.incidents, executor, catalog: () => catalog });
     url = await server.app.listen({ host: "127.0.0.1", port: 0 });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
@@ -49,7 +63,9 @@ describe("console: Incidents, the war room and the post-mortem", () => {
 
   afterAll(async () => {
     await browser?.close();
+    await executor?.stop();
     await server?.close();
+    expect(runErrors).toEqual([]);
   });
 
   it("declares a P2 from the console and lists it live with its response SLA counting down", async () => {
@@ -127,7 +143,9 @@ describe("console: Incidents, the war room and the post-mortem", () => {
     expect(await page.locator("#incident-status").textContent()).toContain("Declared");
     expect(await page.locator("#incident-sla").getAttribute("data-state")).toBe("running");
     expect(await page.locator("#incident-update-due").textContent()).toMatch(/^due in 1[0-5]:\d\d$/);
-    expect(await page.locator("#move-status option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(["triage", "mitigating", "resolved"]);
+    const moves = () => page.locator("#move-status option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(await moves()).toEqual(["triage", "mitigating", "resolved"]);
+    expect(await moves()).toEqual((await server.request("GET", "/api/incidents/1")).json.nextStates);
 
     // Roles: the war room's four, the commander from the declaration.
     expect(await page.locator("#incident-roles > li").evaluateAll((items) => items.map((i) => i.getAttribute("data-role")))).toEqual(["incident_commander", "tech_lead", "communications", "scribe"]);
@@ -195,7 +213,7 @@ describe("console: Incidents, the war room and the post-mortem", () => {
     await page.locator("#move-status").selectOption("mitigating");
     await page.locator("#move-submit").click();
     await expect.poll(() => page.locator("#incident-status").textContent(), soon).toContain("Mitigating");
-    expect(await page.locator("#move-status option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(["root_cause", "resolved"]);
+    expect(await moves()).toEqual(["root_cause", "resolved"]);
     expect(await timeline().first().locator(".what").textContent()).toBe("Declared → Mitigating by Alice Kim");
 
     // Its page, and another team's on-call asked in.
@@ -289,6 +307,26 @@ describe("console: Incidents, the war room and the post-mortem", () => {
       "Analysis saved. The post-mortem was saved before, so it stays as written: put the new analysis in by hand.",
     );
     expect(await text.inputValue()).toBe(saved.markdown);
+
+    // "Redraft from the incident" would replace written text: it asks first, and "Keep" keeps it.
+    await page.locator("#postmortem-redraft").click();
+    await expect.poll(() => page.locator("#redraft-confirm").isVisible(), soon).toBe(true);
+    expect(await page.locator("#redraft-question").textContent()).toBe(
+      "Replace the saved post-mortem's text in the editor with a fresh draft from the incident? Nothing is saved until you press Save. ",
+    );
+    await page.locator("#redraft-keep").click();
+    expect(await page.locator("#redraft-confirm").isVisible()).toBe(false);
+    expect(await page.locator("#postmortem-status").textContent()).toBe("Kept your text.");
+    expect(await text.inputValue()).toBe(saved.markdown);
+    // Asked again and replaced: the fresh draft has the new impact and none of the hand-written notes.
+    await page.locator("#postmortem-redraft").click();
+    await page.locator("#redraft-replace").click();
+    await expect.poll(() => text.inputValue(), soon).toContain("About 20% of purchases failed for 40 minutes");
+    expect(await text.inputValue()).not.toContain("**Failover** took");
+    expect(await page.locator("#postmortem-status").textContent()).toBe("Redrafted from the incident: Save to keep it in place of the saved version.");
+    await expect.poll(() => preview.textContent(), soon).toContain("About 20% of purchases failed for 40 minutes");
+    // Nothing saved until Save.
+    expect((await server.request("GET", "/api/incidents/1/postmortem")).json.markdown).toBe(saved.markdown);
     await page.screenshot({ path: "/tmp/gameops-postmortem.png", fullPage: true });
 
     // Back on the list: the incident in post-mortem with its SLA met, and its acknowledgement in MTTA.
@@ -330,9 +368,62 @@ describe("console: Incidents, the war room and the post-mortem", () => {
     );
   });
 
-  it("offers in \"Move to…\" exactly the moves the life cycle allows (its table mirrors life-cycle.ts)", async () => {
-    const shown = await page.evaluate(`import("/incident-looks.js").then(({ incidentStates, nextStates }) => Object.fromEntries(incidentStates.map((s) => [s, nextStates(s)])))`);
-    expect(shown).toEqual(Object.fromEntries(incidentStates.map((s) => [s, [...nextStates(s)]])));
+  it("changes the severity, offers the moves the server names, and lists no rollouts without a deployment", async () => {
+    await page.goto(`${url}/#/incidents/2`);
+    await expect.poll(() => page.locator("#incident-title").textContent(), soon).toBe("Nobody can log in");
+    const choice = page.locator("#severity-choice");
+    expect(await choice.locator("option").allTextContents()).toEqual(["P1 Critical (now)", "P2 High", "P3 Medium", "P4 Low"]);
+    expect(await page.locator("#severity-submit").isDisabled()).toBe(true);
+
+    // P1 → P2: recorded, and the war room follows it.
+    await choice.selectOption("P2");
+    expect(await page.locator("#severity-submit").isEnabled()).toBe(true);
+    await page.locator("#severity-submit").click();
+    await expect.poll(() => page.locator("#incident-severity").textContent(), soon).toBe("P2");
+    expect(await timeline().first().locator(".what").textContent()).toBe("Severity P1 → P2 by Alice Kim");
+    expect(await choice.inputValue()).toBe("P2");
+    expect(await choice.locator("option").allTextContents()).toEqual(["P1 Critical", "P2 High (now)", "P3 Medium", "P4 Low"]);
+    expect(await page.locator("#severity-submit").isDisabled()).toBe(true);
+    expect(await page.locator("#incident-error").textContent()).toBe("");
+    expect((await server.request("GET", "/api/incidents/2")).json.incident.severity).toBe("P2");
+
+    // "Move to…" offers what the server's answer names, nothing of its own.
+    const moves = () => page.locator("#move-status option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(await moves()).toEqual((await server.request("GET", "/api/incidents/2")).json.nextStates);
+    await page.route("**/api/incidents/2", async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), nextStates: ["resolved"] } });
+    });
+    await server.request("POST", "/api/incidents/2/notes", { text: "Login service restarted" });
+    await expect.poll(moves, soon).toEqual(["resolved"]);
+    await page.unroute("**/api/incidents/2");
+    await server.request("POST", "/api/incidents/2/notes", { text: "Logins recovering" });
+    await expect.poll(moves, soon).toEqual(["triage", "mitigating", "resolved"]);
+
+    // Its labels and alerts name no deployment: the rollouts section says so, quietly.
+    await expect.poll(() => page.locator("#rollouts-note").textContent(), soon).toMatch(/^no deployment to look at: /);
+    expect(await page.locator("#rollouts-error").textContent()).toBe("");
+  });
+
+  it("shows the rollouts section's note when the incident names a deployment but no Kubernetes is configured", async () => {
+    const intake = await server.request(
+      "POST",
+      "/webhooks/alertmanager",
+      alertmanagerPayload("GameServerPodsMissing", [{ fingerprint: "fp-pods", labels: { namespace: "live", deployment: "game-server" } }]),
+      intakeToken,
+    );
+    expect(intake.status).toBe(200);
+    // The route declares the incident a moment after the page opens.
+    const incidentId = await eventually(async () => (await server.request("GET", `/api/pages/${intake.json.page}`)).json.page.incidentId as string | undefined, "the incident to be declared");
+    const declared = (await server.request("GET", `/api/incidents/${incidentId}`)).json.incident;
+    await page.goto(`${url}/#/incidents/${declared.number}`);
+    await expect.poll(() => page.locator("#rollouts-note").textContent(), soon).toBe(
+      "kubernetes is not configured: set GAMEOPS_KUBECONFIG and GAMEOPS_K8S_NAMESPACE or targets.kubernetes",
+    );
+    expect(await page.locator('#rollouts li[data-deployment="live/game-server"] h3').textContent()).toBe("live/game-server");
+    expect(await page.locator("#rollouts button").count()).toBe(0);
+    expect(await page.locator("#rollouts-error").textContent()).toBe("");
+    await page.screenshot({ path: "/tmp/gameops-war-room-rollouts.png", fullPage: true });
   });
 
   it("raised no script error and broke no content-security rule on the way", () => {
