@@ -315,7 +315,7 @@ describe("paging from the command line", () => {
 
       const list = await viaServer("page", "list", "--status", "triggered");
       expect(list.code).toBe(0);
-      expect(list.stdout).toMatch(/\n3\s+TRIGGERED\s+\S+ \S+\s+critical\s+(alice|bob|-)\s+HighErrorRate/);
+      expect(list.stdout).toMatch(/\n3\s+TRIGGERED\s+\S+ \S+\s+critical\s+(carol|-)\s+HighErrorRate/);
 
       // The server's escalation notifies the primary; its delivery sender posts and mails.
       const detail = await eventually(async () => {
