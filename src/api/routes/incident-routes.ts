@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Config } from "../../config/load.js";
 import { incidentStates } from "../../domain/incidents/life-cycle.js";
-import { severities } from "../../domain/incidents/severity.js";
+import { severityViews } from "../../domain/incidents/severity.js";
 import { IncidentRefused, type IncidentService } from "../../engine/incidents/incident-service.js";
 import type { Store } from "../../store/store.js";
 import { throughOf } from "../auth.js";
@@ -114,17 +114,7 @@ export function registerIncidentRoutes(routes: ApiRoutes, deps: IncidentRouteDep
     tag,
     access: "viewer",
     responses: { 200: { description: "P1 first", schema: z.object({ severities: z.array(severitySchema) }) } },
-    handler: async () => ({
-      severities: severities(config.incidents).map((s) => ({
-        id: s.id,
-        name: s.name,
-        description: s.description,
-        respondWithin: s.respondWithin,
-        businessHoursOnly: s.businessHoursOnly,
-        ...(s.updateEvery !== undefined ? { updateEvery: s.updateEvery } : {}),
-        warRoom: s.warRoom,
-      })),
-    }),
+    handler: async () => ({ severities: severityViews(config.incidents) }),
   });
 
   routes.add({

@@ -1,3 +1,4 @@
+import type { SeverityView } from "../../domain/incidents/severity.js";
 import type { OnCallNow } from "../../engine/paging/paging.js";
 import { IncidentRefused, type WarRoom } from "../../engine/incidents/incident-service.js";
 import type { ResponseMetrics } from "../../domain/incidents/response-metrics.js";
@@ -48,16 +49,7 @@ export interface DeclareInput {
   pages?: string[];
 }
 
-/** A severity as `GET /api/severities` describes it. */
-export interface SeverityView {
-  id: string;
-  name: string;
-  description: string;
-  respondWithin: number;
-  businessHoursOnly: boolean;
-  updateEvery?: number;
-  warRoom: boolean;
-}
+export type { SeverityView };
 
 export interface Directory {
   people: Person[];

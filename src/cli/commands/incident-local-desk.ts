@@ -1,5 +1,5 @@
 import type { Config } from "../../config/load.js";
-import { severities } from "../../domain/incidents/severity.js";
+import { severityViews } from "../../domain/incidents/severity.js";
 import { IncidentService } from "../../engine/incidents/incident-service.js";
 import { withLocalPaging } from "../local-paging.js";
 import { serverUrl } from "../server-address.js";
@@ -21,16 +21,7 @@ export async function withLocalDesk(config: Config, work: (desk: IncidentDesk) =
       consoleUrl,
       server,
       zone: async () => config.team.timeZone,
-      severities: async () =>
-        severities(config.incidents).map((s) => ({
-          id: s.id,
-          name: s.name,
-          description: s.description,
-          respondWithin: s.respondWithin,
-          businessHoursOnly: s.businessHoursOnly,
-          ...(s.updateEvery !== undefined ? { updateEvery: s.updateEvery } : {}),
-          warRoom: s.warRoom,
-        })),
+      severities: async () => severityViews(config.incidents),
       directory: async () => ({ people: await store.people.listPeople(), onCall: await paging.onCallNow(new Date()) }),
       declare: async (input) => incidents.declare({ ...input, by: await by(), source: through }),
       list: (query) => store.incidents.list(query),

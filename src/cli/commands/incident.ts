@@ -160,7 +160,7 @@ export async function setSeverity(global: GlobalOptions, incidentText: string, s
       process.stdout.write(`${ref(incident)} is ${incident.severity} already; nothing changed\n`);
       return 0;
     }
-    const names = new Map((await desk.severities()).map((s) => [s.id, `${s.id} ${s.name}`]));
+    const names = new Map<string, string>((await desk.severities()).map((s) => [s.id, `${s.id} ${s.name}`]));
     const deadline = incident.respondBy !== before.respondBy ? `; respond by ${bothZones(incident.respondBy, await desk.zone())}` : "";
     process.stdout.write(`${ref(incident)}: ${names.get(before.severity) ?? before.severity} → ${names.get(incident.severity) ?? incident.severity}${deadline}\n`);
     return 0;

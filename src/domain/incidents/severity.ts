@@ -22,3 +22,26 @@ export function severities(config: Pick<IncidentsConfig, "severities">): Severit
 export function severityRank(id: SeverityId): number {
   return severityIds.indexOf(id);
 }
+
+/** What people see of a severity (the API, the CLI, the console): its clocks and whether it has a war room, not whom it pages. */
+export interface SeverityView {
+  id: SeverityId;
+  name: string;
+  description: string;
+  respondWithin: number;
+  businessHoursOnly: boolean;
+  updateEvery?: number;
+  warRoom: boolean;
+}
+
+export function severityViews(config: Pick<IncidentsConfig, "severities">): SeverityView[] {
+  return severities(config).map((s) => ({
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    respondWithin: s.respondWithin,
+    businessHoursOnly: s.businessHoursOnly,
+    ...(s.updateEvery !== undefined ? { updateEvery: s.updateEvery } : {}),
+    warRoom: s.warRoom,
+  }));
+}
