@@ -1,6 +1,7 @@
 import { Migrator, sql } from "kysely";
 import { Alerts } from "./alerts.js";
 import { Audit } from "./audit.js";
+import { BackupSets } from "./backup-sets.js";
 import { ChecklistSignoffs } from "./checklist-signoffs.js";
 import { CheckRuns } from "./check-runs.js";
 import { Deliveries } from "./deliveries.js";
@@ -51,6 +52,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     windows: new MaintenanceWindows(db, now),
     incidents,
     checklists: new ChecklistSignoffs(db, now),
+    backups: new BackupSets(db, now),
     close: () => db.destroy(),
   };
 }

@@ -21,6 +21,7 @@ export interface Store {
   readonly windows: MaintenanceWindowRepository;
   readonly incidents: IncidentRepository;
   readonly checklists: ChecklistRepository;
+  readonly backups: BackupRepository;
   close(): Promise<void>;
 }
 
@@ -942,6 +943,38 @@ export interface ChecklistRepository {
   /** The first sign-off of an item for a period stands; a second one changes nothing and returns the first. */
   signOff(input: Omit<ChecklistSignoff, "doneAt"> & { at?: Date }): Promise<ChecklistSignoff>;
   signoffs(checklist: string, periods: string[]): Promise<ChecklistSignoff[]>;
+}
+
+// ── backups ────────────────────────────────────────────────────────────────────────────────
+
+export type BackupStatus = "running" | "written" | "verified" | "failed";
+
+export interface BackupSetRecord {
+  id: string;
+  status: BackupStatus;
+  components: string[];
+  storage: { kind: string; location: string };
+  size: number;
+  /** The manifest (domain/backups/manifest.ts), once the set is written. */
+  manifest?: Record<string, unknown>;
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+  verifiedAt?: string;
+  startedBy: string;
+}
+
+export interface BackupRepository {
+  /** A set being written: it is not good, and a crash leaves it `running`, never `verified`. */
+  start(input: { id: string; components: string[]; storage: { kind: string; location: string }; startedBy: string }): Promise<BackupSetRecord>;
+  /** Written (manifest) or failed (error); only from running. */
+  finish(id: string, input: { status: "written" | "failed"; size: number; manifest?: Record<string, unknown>; error?: string }): Promise<BackupSetRecord | undefined>;
+  /** Verified (the manifest gains its fingerprint), or failed verification; from written or verified. */
+  recordVerification(id: string, input: { ok: boolean; manifest?: Record<string, unknown>; error?: string }): Promise<BackupSetRecord | undefined>;
+  get(id: string): Promise<BackupSetRecord | undefined>;
+  /** Newest first. */
+  list(options: { limit: number; status?: BackupStatus[] }): Promise<BackupSetRecord[]>;
+  remove(id: string): Promise<boolean>;
 }
 
 export interface StoreOptions {

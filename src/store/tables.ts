@@ -33,6 +33,7 @@ export interface Database {
   incident_tasks: IncidentTasksTable;
   action_items: ActionItemsTable;
   checklist_signoffs: ChecklistSignoffsTable;
+  backup_sets: BackupSetsTable;
 }
 
 export interface CheckRunsTable {
@@ -428,4 +429,22 @@ export interface ChecklistSignoffsTable {
   /** JSON: what proved it, for items automation ticks (a check run, a backup set). */
   evidence: string | null;
   note: string | null;
+}
+
+export interface BackupSetsTable {
+  id: string;
+  status: "running" | "written" | "verified" | "failed";
+  /** JSON array of the component names asked for. */
+  components: string;
+  /** JSON: where the set's artifacts are (kind, location safe to print). */
+  storage: string;
+  /** Bytes stored, all artifacts. */
+  size: number;
+  /** JSON: the set's manifest, once written. */
+  manifest: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+  verified_at: number | null;
+  started_by: string;
 }

@@ -53,7 +53,7 @@ describe.each(dialects)("store on %s", (dialect) => {
       expect(await again.people.listTeams()).toEqual([{ id: "ops", name: "Ops" }]);
       await again.close();
       const migrations = await stores.raw(`select name from kysely_migration order by name`);
-      expect(migrations.map((row) => row.name)).toEqual(["001-foundation", "002-runbook-runs", "003-paging", "004-incidents", "005-incident-list-index"]);
+      expect(migrations.map((row) => row.name)).toEqual(["001-foundation", "002-runbook-runs", "003-paging", "004-incidents", "005-incident-list-index", "006-backups"]);
     });
 
     it.runIf(dialect === "sqlite")("creates the data dir for its owner only, in WAL mode", async () => {

@@ -11,7 +11,7 @@ export const dialects = ["sqlite", "postgres"] as const;
 export type Dialect = (typeof dialects)[number];
 
 const adminUrl = "postgres://postgres@127.0.0.1:5432/postgres";
-const tables = ["checklist_signoffs", "action_items", "incident_tasks", "incident_events", "incident_roles", "incidents", "delivery_attempts", "deliveries", "page_events", "pages", "alerts", "alert_groups", "counters", "oncall_overrides", "maintenance_windows", "runbook_artifacts", "runbook_locks", "runbook_approvals", "runbook_events", "runbook_steps", "runbook_runs", "check_results", "check_runs", "timers", "api_tokens", "audit_log", "people", "teams"];
+const tables = ["backup_sets", "checklist_signoffs", "action_items", "incident_tasks", "incident_events", "incident_roles", "incidents", "delivery_attempts", "deliveries", "page_events", "pages", "alerts", "alert_groups", "counters", "oncall_overrides", "maintenance_windows", "runbook_artifacts", "runbook_locks", "runbook_approvals", "runbook_events", "runbook_steps", "runbook_runs", "check_results", "check_runs", "timers", "api_tokens", "audit_log", "people", "teams"];
 
 /**
  * One database per test file and dialect: a temp dir for SQLite, a fresh PostgreSQL database

@@ -4,6 +4,7 @@ import * as runbookRuns from "./002-runbook-runs.js";
 import * as paging from "./003-paging.js";
 import * as incidents from "./004-incidents.js";
 import * as incidentListIndex from "./005-incident-list-index.js";
+import * as backups from "./006-backups.js";
 
 /**
  * Listed in code, not read from a folder, so that the compiled `dist/` and a bundled binary
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   "003-paging": paging,
   "004-incidents": incidents,
   "005-incident-list-index": incidentListIndex,
+  "006-backups": backups,
 };
 
 export const migrationProvider: MigrationProvider = {
