@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 
@@ -118,4 +119,42 @@ export async function createTestStores(dialect: Dialect): Promise<TestStores> {
       }
     },
   };
+}
+
+/** A fresh store per test on one dialect's database, and the clock it stamps with (tests move it). */
+export interface StoreUnderTest {
+  readonly store: Store;
+  readonly stores: TestStores;
+  clock: Date;
+}
+
+/** Registers the hooks of a describe block whose every test gets a store reset to `start`. */
+export function storeForEachTest(dialect: Dialect, start: Date): StoreUnderTest {
+  let stores: TestStores | undefined;
+  let store: Store | undefined;
+  const state = {
+    clock: start,
+    get store(): Store {
+      return store!;
+    },
+    get stores(): TestStores {
+      return stores!;
+    },
+  };
+  beforeAll(async () => {
+    stores = await createTestStores(dialect);
+  });
+  afterAll(async () => {
+    await stores?.dispose();
+  });
+  beforeEach(async () => {
+    await stores!.reset();
+    state.clock = start;
+    store = await stores!.open({ now: () => state.clock });
+  });
+  afterEach(async () => {
+    await store?.close();
+    await stores!.assertAllClosed();
+  });
+  return state;
 }
