@@ -5,7 +5,9 @@ import { closeSync, openSync, readdirSync, readFileSync, statSync } from "node:f
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-export class BenchError extends Error {}
+import { BenchError } from "../bench-main.js";
+
+export { BenchError };
 
 export interface GameopsServer {
   url: string;

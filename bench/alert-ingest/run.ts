@@ -9,6 +9,7 @@
 //
 // Exit 0 when it measured, targets met or not; 1 when it could not measure, or when an alert
 // answered 200 is missing from the store afterwards (a lost alert fails the bench).
+import { runBench } from "../bench-main.js";
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -71,13 +72,7 @@ if (args.help) {
     "usage: npx tsx bench/alert-ingest/run.ts [--seconds 20] [--rate 5000] [--connections 8] [--new-share 0.1] [--batch 256] [--warmup 3] [--probes 10] [--probe-interval 3000] [--drain 60] [--cli bin/gameops.js | --from-source] [--profile] [--json] [--keep]\n",
   );
 } else {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      say(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exitCode = 1;
-    },
-  );
+  runBench(main);
 }
 
 interface Settings {

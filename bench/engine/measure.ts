@@ -17,7 +17,9 @@ import { tapStatements, type TappedStatement } from "./statement-tap.js";
 
 export type Dialect = "sqlite" | "postgres";
 
-export class BenchError extends Error {}
+import { BenchError } from "../bench-main.js";
+
+export { BenchError };
 
 export interface MeasureOptions {
   dialect: Dialect;

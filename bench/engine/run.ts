@@ -13,6 +13,7 @@
 // the measured runs (a .cpuprofile, for Chrome DevTools) and prints where the time went; the
 // figures of a profiled bench are slower than without. Exit 0 when it measured, targets met or
 // not; 1 when it could not measure.
+import { runBench } from "../bench-main.js";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
@@ -58,13 +59,7 @@ if (args.help) {
     "usage: [BENCH_PG_URL=postgres://…] npx tsx bench/engine/run.ts [--steps N] [--runs N] [--warmup N] [--dialects sqlite,postgres] [--json] [--profile] [--keep]\n",
   );
 } else {
-  (args.worker ? worker(args.worker) : main()).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      say(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exitCode = 1;
-    },
-  );
+  runBench(() => (args.worker ? worker(args.worker) : main()));
 }
 
 interface Settings {

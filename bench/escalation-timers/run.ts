@@ -10,6 +10,7 @@
 //
 // Exit 0 when it measured, targets met or not; 1 when it could not measure, or when a step fired
 // twice or never.
+import { runBench } from "../bench-main.js";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
@@ -56,13 +57,7 @@ if (args.help) {
     "usage: npx tsx bench/escalation-timers/run.ts [--timers 10000] [--window 30] [--lead 8] [--kill-at 0.4] [--down 10] [--kill-anytime] [--phases steady,crash] [--cli bin/gameops.js | --from-source] [--profile] [--json] [--keep]\n",
   );
 } else {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      say(`bench: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exitCode = 1;
-    },
-  );
+  runBench(main);
 }
 
 interface Settings {

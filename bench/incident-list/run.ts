@@ -12,6 +12,7 @@
 // history with no post-mortem text (what the Markdown costs a list answer).
 //
 // Exit 0 when it measured, target met or not; 1 when it could not measure or an answer was wrong.
+import { runBench } from "../bench-main.js";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, statfs } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -250,10 +251,4 @@ function wholeNumber(text: string, flag: string, min = 1): number {
   return n;
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof BenchError ? error.message : ((error as Error).stack ?? String(error))}\n`);
-    process.exitCode = 1;
-  },
-);
+runBench(main);
