@@ -7,6 +7,7 @@ import { incidentsConfig, pagingProblems, seedBusinessHours, seedSeverities } fr
 import { pagingConfig } from "../../src/config/paging-schema.js";
 import { allowedKeysOf, describeIssue, parseYamlSource, where } from "../../src/config/yaml-source.js";
 import { seedChecklists } from "../../src/domain/checklists/operations-checklists.js";
+import { expectedIssues } from "./expected-issues.js";
 
 const dir = join(import.meta.dirname, "incidents");
 const invalid = join(dir, "invalid");
@@ -33,10 +34,7 @@ describe("invalid incidents and checklists sections", () => {
   // Each fixture states the exact messages it must produce in its `# expect:` lines.
   for (const file of readdirSync(invalid).filter((f) => f.endsWith(".yaml"))) {
     it(file, () => {
-      const expected = readFileSync(join(invalid, file), "utf8")
-        .split("\n")
-        .filter((l) => l.startsWith("# expect: "))
-        .map((l) => l.slice("# expect: ".length));
+      const expected = expectedIssues(invalid, file);
       expect(expected.length).toBeGreaterThan(0);
       expect(issuesOf(file)).toEqual(expected);
     });

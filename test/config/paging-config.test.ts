@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { inlineSecrets, pagingConfig, resolvePagingSecrets } from "../../src/config/paging-schema.js";
 import { Secret } from "../../src/config/secret.js";
+import { expectedIssues } from "./expected-issues.js";
 
 const dir = join(import.meta.dirname, "paging");
 const invalid = join(dir, "invalid");
@@ -28,10 +29,7 @@ describe("invalid paging sections", () => {
   // Each fixture states the exact messages it must produce in its `# expect:` lines.
   for (const file of readdirSync(invalid).filter((f) => f.endsWith(".yaml"))) {
     it(file, () => {
-      const expected = readFileSync(join(invalid, file), "utf8")
-        .split("\n")
-        .filter((l) => l.startsWith("# expect: "))
-        .map((l) => l.slice("# expect: ".length));
+      const expected = expectedIssues(invalid, file);
       expect(expected.length).toBeGreaterThan(0);
       expect(issuesOf(file)).toEqual(expected);
     });
