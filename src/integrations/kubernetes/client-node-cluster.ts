@@ -11,18 +11,23 @@ import {
   VersionApi,
   createConfiguration,
   type Configuration,
+  type V1ConfigMap,
   type V1Container,
   type V1ContainerStatus,
   type V1Node,
   type V1Pod,
+  type V1Secret,
 } from "@kubernetes/client-node";
 import {
   KubernetesError,
+  type AppliedObject,
+  type ApplyOptions,
   type CallOptions,
   type ConfigMapChange,
   type ContainerFacts,
   type ExecOptions,
   type ExecResult,
+  type KubeObject,
   type KubernetesCluster,
   type KubernetesErrorKind,
   type NodeFacts,
@@ -332,6 +337,69 @@ class ClientNodeCluster implements KubernetesCluster {
     return { changed, previous };
   }
 
+  listConfigMaps(namespace: string, options: CallOptions = {}): Promise<KubeObject[]> {
+    return this.listPages("ConfigMap", `listing config maps in namespace "${namespace}"`, options, (api, page) => api.listNamespacedConfigMap({ namespace, ...page }));
+  }
+
+  listSecrets(namespace: string, options: CallOptions = {}): Promise<KubeObject[]> {
+    return this.listPages("Secret", `listing secrets in namespace "${namespace}"`, options, (api, page) => api.listNamespacedSecret({ namespace, ...page }));
+  }
+
+  /** Each page is its own bounded call, so a long list is not cut by one call's timeout. */
+  private async listPages(
+    kind: "ConfigMap" | "Secret",
+    what: string,
+    options: CallOptions,
+    read: (api: CoreV1Api, page: { limit: number; _continue?: string }) => Promise<{ items: (V1ConfigMap | V1Secret)[]; metadata?: { _continue?: string } }>,
+  ): Promise<KubeObject[]> {
+    const objects: KubeObject[] = [];
+    let next: string | undefined;
+    do {
+      const page = { limit: listPageSize, ...(next ? { _continue: next } : {}) };
+      const list = await this.call(CoreV1Api, what, options, (api) => read(api, page));
+      objects.push(...list.items.map((item) => plainObject(item, kind)));
+      next = list.metadata?._continue || undefined;
+    } while (next);
+    return objects;
+  }
+
+  async applyObject(object: KubeObject, options: ApplyOptions): Promise<AppliedObject> {
+    const { dryRun, expectedResourceVersion, ...call } = options;
+    const { name, namespace } = object.metadata;
+    const kind = object.kind;
+    const what = `${dryRun ? "dry-run " : ""}applying ${kind === "ConfigMap" ? "config map" : kind === "Secret" ? "secret" : kind} ${namespace ?? "?"}/${name}`;
+    if (kind !== "ConfigMap" && kind !== "Secret") throw new KubernetesError("invalid", `${what}: only ConfigMap and Secret objects can be applied`);
+    if (!namespace) throw new KubernetesError("invalid", `${what}: metadata.namespace is missing; set the namespace the object goes to`);
+    let expected = expectedResourceVersion;
+    if (expected === undefined) {
+      expected = await this.call(CoreV1Api, what, call, async (api) => {
+        try {
+          const live = kind === "ConfigMap" ? await api.readNamespacedConfigMap({ name, namespace }) : await api.readNamespacedSecret({ name, namespace });
+          return live.metadata?.resourceVersion ?? null;
+        } catch (error) {
+          if (error instanceof ApiException && error.code === 404) return null;
+          throw error;
+        }
+      });
+    }
+    const metadata: Record<string, unknown> = { ...object.metadata };
+    for (const field of serverSetMetadata) delete metadata[field];
+    // On a replace, the resourceVersion is the precondition: the server refuses with 409 Conflict
+    // if the object changed since `expected` was read, rather than overwrite that change.
+    if (expected !== null) metadata.resourceVersion = expected;
+    const body = { ...object, metadata };
+    const server = dryRun ? { dryRun: "All" } : {};
+    const written = await this.call(CoreV1Api, what, call, (api): Promise<V1ConfigMap | V1Secret> => {
+      if (kind === "ConfigMap") {
+        const configMap = body as V1ConfigMap;
+        return expected === null ? api.createNamespacedConfigMap({ namespace, body: configMap, ...server }) : api.replaceNamespacedConfigMap({ name, namespace, body: configMap, ...server });
+      }
+      const secret = body as V1Secret;
+      return expected === null ? api.createNamespacedSecret({ namespace, body: secret, ...server }) : api.replaceNamespacedSecret({ name, namespace, body: secret, ...server });
+    });
+    return { action: expected === null ? "created" : "replaced", object: plainObject(written, kind) };
+  }
+
   async exec(namespace: string, pod: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const what = `running ${command[0] ?? "nothing"} in pod ${namespace}/${pod}`;
     if (command.length === 0) throw new KubernetesError("invalid", `${what}: no command given`);
@@ -349,6 +417,19 @@ class ClientNodeCluster implements KubernetesCluster {
     );
     return { container, ...result };
   }
+}
+
+/** Items per list request: a namespace of large Helm release secrets must not come back as one huge answer. */
+const listPageSize = 100;
+
+/** Set by the server; sent back, they fail the write (uid, creationTimestamp) or mislead it. */
+const serverSetMetadata = ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink"];
+
+/** A generated model back to the JSON the server sent: its field names are the wire names for these kinds, dates become RFC 3339 strings. */
+function plainObject(model: V1ConfigMap | V1Secret, kind: "ConfigMap" | "Secret"): KubeObject {
+  // List items carry no apiVersion and kind; the object as a whole needs them to be sent back.
+  const { apiVersion: _a, kind: _k, ...fields } = JSON.parse(JSON.stringify(model)) as KubeObject;
+  return { apiVersion: "v1", kind, ...fields };
 }
 
 const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);

@@ -116,6 +116,41 @@ export interface ExecResult {
   truncated: boolean;
 }
 
+/**
+ * An API object as JSON, as the server serves it: what a backup stores and a restore sends back
+ * whole, with no field renamed or defaulted on the way.
+ */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+export interface ApplyOptions extends CallOptions {
+  /** Server-side `dryRun=All`: validated and admitted as the real write would be, nothing stored. */
+  dryRun: boolean;
+  /**
+   * The live resourceVersion the caller planned against: replace exactly that version (409
+   * Conflict otherwise); `null`: create only, the object must not exist (409 AlreadyExists
+   * otherwise). Without it: create if absent, else replace whatever is live now.
+   */
+  expectedResourceVersion?: string | null;
+}
+
+export interface AppliedObject {
+  action: "created" | "replaced";
+  /** What the server stored or, for a dry run, would store. */
+  object: KubeObject;
+}
+
 export interface KubernetesCluster {
   /** The API server URL, safe to print. */
   readonly server: string;
@@ -142,6 +177,16 @@ export interface KubernetesCluster {
   patchConfigMap(namespace: string, name: string, data: Record<string, string>, options?: CallOptions): Promise<ConfigMapChange>;
   /** Runs a command in a container (exec subresource over WebSocket); a non-zero exit is a result, not an error. */
   exec(namespace: string, pod: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Every config map of the namespace, as JSON, read page by page. */
+  listConfigMaps(namespace: string, options?: CallOptions): Promise<KubeObject[]>;
+  /** Every secret of the namespace, as JSON (values base64 in `data`), read page by page. */
+  listSecrets(namespace: string, options?: CallOptions): Promise<KubeObject[]>;
+  /**
+   * Creates a ConfigMap or Secret if absent, else replaces it guarded by its resourceVersion
+   * (see `expectedResourceVersion`). Server-set metadata in `object` (uid, resourceVersion,
+   * creationTimestamp, managedFields, …) is not sent.
+   */
+  applyObject(object: KubeObject, options: ApplyOptions): Promise<AppliedObject>;
 }
 
 export type KubernetesErrorKind =
