@@ -13,7 +13,7 @@ const automation = "automation";
 const proofWords = {
   "daily-check": "a daily check run in the period",
   "alerts-reviewed": "no firing alert left without an acknowledged page",
-  "backup-verified": "a verified backup set in the period",
+  "backup-verified": "a backup set deep-verified (restored and fingerprinted) in the period",
 };
 
 const states = {

@@ -2,10 +2,12 @@
 // or the Runbooks page at #/runbooks and a run at #/runs/ID, or the paging pages: #/alerts,
 // #/pages (a page at #/pages/42) and #/oncall, or the incidents: #/incidents, a war room at
 // #/incidents/42 and its post-mortem at #/incidents/42/postmortem, or the operations checklists
-// at #/checklists (#/checklists/weekly, an earlier week at #/checklists/weekly/2026-W47).
+// at #/checklists (#/checklists/weekly, an earlier week at #/checklists/weekly/2026-W47), or
+// the backup sets at #/backups.
 
 import { createAlertsPage } from "./alerts-page.js";
 import { createClient } from "./api.js";
+import { createBackupsPage } from "./backups-page.js";
 import { createChecklistsPage } from "./checklists-page.js";
 import { byId } from "./dom.js";
 import { createHealthPage } from "./health-page.js";
@@ -21,14 +23,14 @@ let refresher;
 let page;
 let runbooks;
 let pageStream;
-let sections = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall, incidents, checklists
+let sections = {}; // view name → { show(hash), leave(), dispose() }: alerts, pages, oncall, incidents, checklists, backups
 
-const sectionViews = ["alerts", "pages", "oncall", "incidents", "checklists"];
-const sectionWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules", incidents: "the incidents", checklists: "the checklists" };
+const sectionViews = ["alerts", "pages", "oncall", "incidents", "checklists", "backups"];
+const sectionWords = { alerts: "the alerts", pages: "the pages", oncall: "the on-call schedules", incidents: "the incidents", checklists: "the checklists", backups: "the backups" };
 
 function viewOf(hash) {
   if (/^#\/(runbooks|runs\/)/.test(hash)) return "runbooks";
-  const match = /^#\/(alerts|pages|oncall|incidents|checklists)(?:[/?]|$)/.exec(hash);
+  const match = /^#\/(alerts|pages|oncall|incidents|checklists|backups)(?:[/?]|$)/.exec(hash);
   return match ? match[1] : "health";
 }
 
@@ -110,6 +112,7 @@ async function open(token) {
     oncall: createOnCallPage({ client, me, root: byId("oncall") }),
     incidents: createIncidentsPage({ client, me, root: byId("incidents") }),
     checklists: createChecklistsPage({ client, me, root: byId("checklists") }),
+    backups: createBackupsPage({ client, me, root: byId("backups") }),
   };
   navigate();
   const current = page;

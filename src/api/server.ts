@@ -16,6 +16,7 @@ import { buildOpenApi } from "./openapi.js";
 import { ApiRoutes } from "./route.js";
 import { registerAuditRoutes } from "./routes/audit-routes.js";
 import { registerCheckRoutes } from "./routes/check-routes.js";
+import { registerBackupRoutes } from "./routes/backup-routes.js";
 import { registerChecklistRoutes } from "./routes/checklist-routes.js";
 import { registerIncidentRoutes } from "./routes/incident-routes.js";
 import { registerPagingRoutes } from "./routes/paging-routes.js";
@@ -93,6 +94,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   if (options.incidents) registerIncidentRoutes(routes, { store, config, streams, incidents: options.incidents });
   if (options.incidents && options.runbooks) registerRolloutRoutes(routes, { store, config, incidents: options.incidents, ...options.runbooks });
   registerChecklistRoutes(routes, { checklists: new ChecklistService({ store, config }) });
+  registerBackupRoutes(routes, { store, config });
   registerConsole(app);
   return app;
 }

@@ -390,6 +390,64 @@ export async function main(argv: string[]): Promise<number> {
     .option("--note <text>", "kept with the sign-off")
     .action(async (item: string, options) => setCode(await (await import("./commands/checklist.js")).done(program.opts(), item, options)));
 
+  const backupCommands = () => import("./commands/backup.js");
+  const backup = program.command("backup").description("backup sets: take, list, show, verify, prune (docs/backups.md)");
+  backup
+    .command("take", { isDefault: true })
+    .description("take a backup set of every configured component (the `backup` runbook); exit 0 when written")
+    .option("--components <list>", "comma list of mysql, redis, kubernetes, files; every configured one by default")
+    .option("--verify <how>", "none (default), shallow (re-hash) or deep (restore into scratch servers and fingerprint) afterwards")
+    .option("--as <person>", "who starts it (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end (progress goes to stderr)")
+    .action(async (options) => setCode(await (await backupCommands()).take(program.opts(), options)));
+  backup
+    .command("list")
+    .description("backup sets, newest first: status (only verified ones are good), size, times")
+    .option("--limit <n>", "how many", "30")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await backupCommands()).list(program.opts(), options)));
+  backup
+    .command("show <set>")
+    .description("one set: its artifacts with sizes and sha256, tool versions, binlog position, fingerprint")
+    .option("--json", "print JSON")
+    .action(async (id, options) => setCode(await (await backupCommands()).show(program.opts(), id, options)));
+  backup
+    .command("verify [set]")
+    .description("re-read and re-hash every artifact of a set (the newest by default); --deep also restores it into scratch servers and compares fingerprints")
+    .option("--deep", "restore the dump into a scratch database and the RDB into a scratch redis-server, and fingerprint them")
+    .option("--as <person>", "who starts it (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end (progress goes to stderr)")
+    .action(async (set, options) => setCode(await (await backupCommands()).verify(program.opts(), set, options)));
+  backup
+    .command("prune")
+    .description("remove the sets the retention policy lets go (never below retention.minGood verified sets, never the newest verified)")
+    .option("--dry-run", "only list what would go and why each set stays")
+    .option("--json", "print JSON")
+    .action(async (options) => setCode(await (await backupCommands()).prune(program.opts(), options)));
+  program
+    .command("restore <set>")
+    .description("restore a backup set (`latest`: the newest verified) with the `restore` runbook: verified first; into a new database, an RDB file and a folder unless --overwrite")
+    .option("--components <list>", "comma list of the set's components to restore; all of them by default")
+    .option("--target-db <name>", "the new database MySQL is restored into (default <db>_restore_<set>)")
+    .option("--overwrite", "replace the live database and Redis dataset: needs a second person's approval; a safety set is taken first")
+    .option("--to <path>", "folder files (and the Redis RDB without --overwrite) go under (default <dataDir>/restores/<set>)")
+    .option("--namespace <name>", "namespace Kubernetes objects are applied in (default: the one they came from)")
+    .option("--no-maintenance", "do not put the fleet in maintenance during an --overwrite (no fleet configured, or it is down anyway)")
+    .option("--dry-run", "print the runbook's plan and touch nothing")
+    .option("--yes", 'start without asking "Start? [y/N]" (never answers the approval)')
+    .option("--as <person>", "who starts it (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end (progress goes to stderr)")
+    .action(async (set, options) => setCode(await (await backupCommands()).restore(program.opts(), set, options)));
+  program
+    .command("db-maintenance")
+    .description("rotate monthly partitions, delete old rows in batches, ANALYZE / OPTIMIZE (the `db-maintenance` runbook; dbMaintenance in the config)")
+    .option("--dry-run", "only plan: every statement with the rows it would delete; change nothing")
+    .option("--rebuild-big-tables", "also OPTIMIZE InnoDB tables above dbMaintenance.bigTableMb (a full copy, with locks)")
+    .option("--yes", 'start without asking "Start? [y/N]" (never answers the approval)')
+    .option("--as <person>", "who starts it (default: GAMEOPS_PERSON)")
+    .option("--json", "print the run's record as JSON at the end (progress goes to stderr)")
+    .action(async (options) => setCode(await (await backupCommands()).dbMaintenance(program.opts(), options)));
+
   const config = program.command("config").description("the effective configuration");
   config
     .command("show", { isDefault: true })

@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 
@@ -38,4 +39,17 @@ export function urlWithScheme(schemes: string[], example: string) {
     },
     { message: `must be a URL like ${example}` },
   );
+}
+
+/** A 5-field cron expression, read in the team's zone. */
+export const cron = z.string().refine(isCron, { message: 'must be a 5-field cron expression like "0 9 * * *" (09:00 every day)' });
+
+function isCron(expr: string): boolean {
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    new Cron(expr, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

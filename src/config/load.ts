@@ -105,6 +105,7 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
   for (const field of inlineSecrets(file.paging)) {
     if (!origins.has(field) && located.locate(field)) warnings.push(`${field} is written in the config file in clear; put it in a file and name that file instead (${field}File)`);
   }
+  config.backups = withBackupPaths(file.backups, (p) => resolve(baseDir, p), config.dataDir);
   const kubeconfig = otherTargets.kubernetes?.kubeconfig;
   if (kubeconfig !== undefined) {
     // Relative to the file that names it; `~/` is the user's home, as kubectl reads it.
@@ -151,6 +152,24 @@ export function loadConfig(options: LoadOptions): { config: Config; warnings: st
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, warnings };
+}
+
+/** Paths relative to the config file; the local store under the data dir unless one is named. */
+function withBackupPaths(backups: ConfigFile["backups"], fromFile: (p: string) => string, dataDir: string): ConfigFile["backups"] {
+  const storage = backups.storage;
+  return {
+    ...backups,
+    storage:
+      storage.kind === "local"
+        ? { kind: "local", directory: storage.directory === undefined ? resolve(dataDir, "backups") : fromFile(storage.directory) }
+        : {
+            ...storage,
+            ...(storage.accessKeyIdFile ? { accessKeyIdFile: fromFile(storage.accessKeyIdFile) } : {}),
+            ...(storage.secretAccessKeyFile ? { secretAccessKeyFile: fromFile(storage.secretAccessKeyFile) } : {}),
+          },
+    ...(backups.kubernetes?.secretsKeyFile ? { kubernetes: { ...backups.kubernetes, secretsKeyFile: fromFile(backups.kubernetes.secretsKeyFile) } } : {}),
+    ...(backups.files ? { files: { paths: backups.files.paths.map(fromFile) } } : {}),
+  };
 }
 
 function defaultPath(cwd: string): string | undefined {

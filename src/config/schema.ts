@@ -1,6 +1,6 @@
-import { Cron } from "croner";
 import { z } from "zod";
-import { credentials, duration, urlWithScheme } from "./fields.js";
+import { credentials, cron, duration, urlWithScheme } from "./fields.js";
+import { backupsConfig, dbMaintenanceConfig } from "./backup-schema.js";
 import { isTimeZone } from "../domain/time-zone.js";
 import { checklistsConfig } from "./checklist-schema.js";
 import { incidentsConfig, pagingProblems } from "./incident-schema.js";
@@ -123,7 +123,7 @@ export const thresholds = z
   })
   .prefault({});
 
-export const checkNames = ["mysql", "redis", "disk", "logs", "alerts", "kubernetes"] as const;
+export const checkNames = ["mysql", "redis", "disk", "logs", "alerts", "kubernetes", "backups"] as const;
 export type CheckName = (typeof checkNames)[number];
 
 export const configSchema = z.strictObject({
@@ -165,15 +165,14 @@ export const configSchema = z.strictObject({
     .default({ timeout: 5000, timeouts: {} }),
   schedules: z
     .strictObject({
-      dailyCheck: z
-        .string()
-        .refine(isCron, { message: 'must be a 5-field cron expression like "0 9 * * *" (09:00 every day)' })
-        .default("0 9 * * *"),
+      dailyCheck: cron.default("0 9 * * *"),
     })
     .default({ dailyCheck: "0 9 * * *" }),
   paging: pagingConfig,
   incidents: incidentsConfig,
   checklists: checklistsConfig,
+  backups: backupsConfig,
+  dbMaintenance: dbMaintenanceConfig,
 })
   // Incidents name paging's policies, schedules and channels: checked once both sections parsed.
   .superRefine(
@@ -186,13 +185,3 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type ConfigFile = z.output<typeof configSchema>;
 export type Thresholds = ConfigFile["thresholds"];
-
-function isCron(expr: string): boolean {
-  if (expr.trim().split(/\s+/).length !== 5) return false;
-  try {
-    new Cron(expr, { paused: true });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -7,6 +7,9 @@ export { nextDailyRun };
 /** Kind and key of the one daily-check timer: keyed, so every replica schedules the same row. */
 export const dailyCheckTimer = "daily-check";
 
+/** Kind and key of the nightly backup's timer (`backups.schedule`). */
+export const backupTimer = "backup-schedule";
+
 export const defaultDailyCron = "0 9 * * *";
 
 export interface DailyCheckOccurrence {
@@ -20,23 +23,27 @@ export interface DailyScheduleOptions {
   cron?: string;
   /** The team's IANA time zone. */
   timeZone: string;
+  /** The timer's kind and key: dailyCheckTimer by default. */
+  timer?: string;
   now?: () => Date;
 }
 
 /**
- * Keeps the daily check's timer at the next occurrence of its cron. Missed days are not
- * back-filled: a server down over several 09:00s runs the check once when it starts, then
- * waits for the next 09:00.
+ * Keeps a daily job's timer (the daily check's, the nightly backup's) at the next occurrence of
+ * its cron. Missed days are not back-filled: a server down over several 09:00s runs the job once
+ * when it starts, then waits for the next 09:00.
  */
 export class DailySchedule {
   readonly cron: string;
   readonly timeZone: string;
+  readonly timer: string;
   private readonly timers: TimerRepository;
   private readonly now: () => Date;
 
   constructor(options: DailyScheduleOptions) {
     this.cron = options.cron ?? defaultDailyCron;
     this.timeZone = options.timeZone;
+    this.timer = options.timer ?? dailyCheckTimer;
     this.timers = options.timers;
     this.now = options.now ?? (() => new Date());
     // A bad cron or zone fails at start, not at the first 09:00.
@@ -49,7 +56,7 @@ export class DailySchedule {
    * is, so that the run missed while the server was down fires once, now.
    */
   async ensureScheduled(now: Date): Promise<Timer> {
-    const existing = await this.timers.findByKey(dailyCheckTimer);
+    const existing = await this.timers.findByKey(this.timer);
     if (existing && existing.dueAt.getTime() <= now.getTime()) return existing;
     const next = nextDailyRun(this.cron, this.timeZone, now);
     if (existing && existing.dueAt.getTime() === next.getTime()) return existing;
@@ -57,12 +64,12 @@ export class DailySchedule {
   }
 
   /**
-   * The handler for `dailyCheckTimer`: runs the check, then schedules the next occurrence
+   * The handler for the timer: runs the job, then schedules the next occurrence
    * strictly after now. Rescheduling replaces the timer's token, so the loop reports this run as
    * superseded rather than completed; that is expected. If `run` throws, nothing is rescheduled
    * and the loop retries the same occurrence later.
    */
-  dailyCheckHandler(run: (occurrence: DailyCheckOccurrence) => Promise<void>): TimerHandler {
+  handler(run: (occurrence: DailyCheckOccurrence) => Promise<void>): TimerHandler {
     return async (timer) => {
       await run({ dueAt: timer.dueAt });
       await this.scheduleAt(nextDailyRun(this.cron, this.timeZone, this.now()));
@@ -71,8 +78,8 @@ export class DailySchedule {
 
   private scheduleAt(dueAt: Date): Promise<Timer> {
     return this.timers.schedule({
-      kind: dailyCheckTimer,
-      key: dailyCheckTimer,
+      kind: this.timer,
+      key: this.timer,
       dueAt,
       payload: { cron: this.cron, timeZone: this.timeZone },
     });

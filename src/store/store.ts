@@ -174,7 +174,8 @@ export interface AuditRepository {
 // ── runbook runs ───────────────────────────────────────────────────────────────────────────
 
 /** Where a person acted from; `runbook` for a child run started by a parent's step. */
-export type RunThrough = "cli" | "api" | "console";
+/** How a run was started; "schedule" is a timer of `gameops up` (the nightly backup). */
+export type RunThrough = "cli" | "api" | "console" | "schedule";
 
 /** What a waiting run waits for, shown to the person who can unblock it. */
 export type RunWaiting =

@@ -247,6 +247,7 @@ describe("HTTP API", () => {
         ["logs", "Error logs", null],
         ["alerts", "Active alerts", "skipped"],
         ["kubernetes", "Kubernetes", null],
+        ["backups", "Backups", null],
       ]);
 
       const history = (await inject({ url: "/api/checks/history?days=30", headers: bearer(tokens.viewer) })).json() as {
@@ -306,8 +307,8 @@ describe("HTTP API", () => {
       expect(response.statusCode).toBe(400);
       expect(response.json()).toEqual({
         error: "invalid_request",
-        message: 'only: unknown check "redsi"; choose from mysql, redis, disk, logs, alerts, kubernetes',
-        issues: [{ path: "only", message: 'unknown check "redsi"; choose from mysql, redis, disk, logs, alerts, kubernetes' }],
+        message: 'only: unknown check "redsi"; choose from mysql, redis, disk, logs, alerts, kubernetes, backups',
+        issues: [{ path: "only", message: 'unknown check "redsi"; choose from mysql, redis, disk, logs, alerts, kubernetes, backups' }],
       });
       expect(gameops.checks.running()).toEqual([]);
     });
@@ -395,6 +396,9 @@ describe("HTTP API", () => {
           "POST /api/tokens",
           "DELETE /api/tokens/{id}",
           "GET /api/audit",
+          "GET /api/backups",
+          "GET /api/backups/{id}",
+          "POST /api/backups/prune",
           "GET /api/checklists/{cadence}",
           "GET /api/checklists/{cadence}/history",
           "POST /api/checklists/{cadence}/items/{item}",

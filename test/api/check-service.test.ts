@@ -73,7 +73,7 @@ describe("check service", () => {
       new UnknownCheckError(["rediss"]),
     );
     expect(() => checks.start({ trigger: "api", only: ["rediss"] })).toThrow(
-      'unknown check "rediss"; choose from mysql, redis, disk, logs, alerts, kubernetes',
+      'unknown check "rediss"; choose from mysql, redis, disk, logs, alerts, kubernetes, backups',
     );
     expect(checks.running()).toEqual([]);
   });

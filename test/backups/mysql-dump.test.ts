@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +15,15 @@ import { dumpArguments, dumpDatabase, dumpFileName, fingerprint, parsePositions,
 import { LocalStorage } from "../../src/integrations/storage/local-storage.js";
 import type { BackupStorage } from "../../src/integrations/storage/storage.js";
 import { testServices } from "../services.js";
+import { gameSchemaSql } from "./game-schema.js";
 
 // The second MariaDB: it writes a binlog (the shared one does not) and its user has a password
 // (the shared one's root has none), which is what the defaults-file path must carry.
+// A temp dir of this file's own (each test file runs in its own process): the defaults files the
+// dump writes there can be counted without seeing those of other files' dumps running meanwhile.
+const sharedTmp = tmpdir();
+process.env.TMPDIR = mkdtempSync(join(sharedTmp, "gameops-mysql-dump-tmp-"));
+
 const service = testServices().mariadbBinlog;
 const unique = `${process.pid}_${Date.now().toString(36)}`;
 const source = `gameops_dump_${unique}`;
@@ -49,69 +56,18 @@ async function adminQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> 
   return rows as T[];
 }
 
-// A small game: ~25k rows, about 2 MB of SQL. game_logs carries hashes (hard to compress), so the
-// compressed dump outgrows the pipe buffers and the tools stay alive until storage reads.
-const schema = `
-CREATE TABLE players (
-  id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(64) NOT NULL UNIQUE, email VARCHAR(128),
-  password_hash BINARY(32) NOT NULL, created_at DATETIME NOT NULL, last_login DATETIME NULL, gold BIGINT NOT NULL DEFAULT 0
-) ENGINE=InnoDB;
-CREATE TABLE characters (
-  id INT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, name VARCHAR(64) NOT NULL,
-  class ENUM('warrior','mage','rogue','cleric') NOT NULL, level SMALLINT NOT NULL, xp BIGINT NOT NULL,
-  FOREIGN KEY (player_id) REFERENCES players(id)
-) ENGINE=InnoDB;
-CREATE TABLE items (
-  id INT AUTO_INCREMENT PRIMARY KEY, character_id INT NOT NULL, kind VARCHAR(32) NOT NULL, rarity TINYINT NOT NULL,
-  attributes JSON, FOREIGN KEY (character_id) REFERENCES characters(id)
-) ENGINE=InnoDB;
-CREATE TABLE transactions (
-  id BIGINT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, currency CHAR(3) NOT NULL,
-  note VARCHAR(255), created_at DATETIME(6) NOT NULL
-) ENGINE=InnoDB;
-CREATE TABLE game_logs (
-  id BIGINT NOT NULL AUTO_INCREMENT, logged_at DATETIME NOT NULL, player_id INT, event VARCHAR(32) NOT NULL, payload TEXT,
-  PRIMARY KEY (id, logged_at)
-) ENGINE=InnoDB PARTITION BY RANGE COLUMNS(logged_at) (
-  PARTITION p2026_01 VALUES LESS THAN ('2026-02-01'),
-  PARTITION p2026_02 VALUES LESS THAN ('2026-03-01'),
-  PARTITION p2026_03 VALUES LESS THAN ('2026-04-01'),
-  PARTITION pmax VALUES LESS THAN (MAXVALUE)
-);
-CREATE TABLE player_sessions (
-  id BIGINT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, started_at DATETIME NOT NULL, ended_at DATETIME NULL, ip VARBINARY(16)
-) ENGINE=InnoDB;
-CREATE TABLE temporary_data (k VARCHAR(64) PRIMARY KEY, v BLOB, expires_at DATETIME NOT NULL) ENGINE=InnoDB;
-CREATE TRIGGER transactions_gold AFTER INSERT ON transactions FOR EACH ROW UPDATE players SET gold = gold + NEW.amount WHERE id = NEW.player_id;
-CREATE PROCEDURE grant_gold(IN who INT, IN how_much DECIMAL(12,2)) INSERT INTO transactions (player_id, amount, currency, note, created_at) VALUES (who, how_much, 'GLD', 'grant', NOW(6));
-CREATE EVENT purge_temporary ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM temporary_data WHERE expires_at < NOW();
-INSERT INTO players (name, email, password_hash, created_at, last_login)
-  SELECT CONCAT('player', seq), CONCAT('p', seq, '@example.com'), UNHEX(SHA2(seq, 256)), '2026-01-01' + INTERVAL seq MINUTE,
-         IF(seq % 7 = 0, NULL, '2026-03-01' + INTERVAL seq SECOND) FROM seq_1_to_1000;
-INSERT INTO characters (player_id, name, class, level, xp)
-  SELECT 1 + seq % 1000, CONCAT('hero', seq), ELT(1 + seq % 4, 'warrior', 'mage', 'rogue', 'cleric'), 1 + seq % 60, seq * 137 FROM seq_1_to_2000;
-INSERT INTO items (character_id, kind, rarity, attributes)
-  SELECT 1 + seq % 2000, ELT(1 + seq % 3, 'sword', 'potion', 'shield'), seq % 5, JSON_OBJECT('power', seq % 97, 'name', CONCAT('item "', seq, '" \\\\ ✓')) FROM seq_1_to_4000;
-INSERT INTO transactions (player_id, amount, currency, note, created_at)
-  SELECT 1 + seq % 1000, (seq % 500) / 4, 'GLD', IF(seq % 3 = 0, NULL, CONCAT('quest ', seq)), '2026-02-01' + INTERVAL seq SECOND FROM seq_1_to_3000;
-INSERT INTO game_logs (logged_at, player_id, event, payload)
-  SELECT '2026-01-01' + INTERVAL (seq * 12) MINUTE, 1 + seq % 1000, ELT(1 + seq % 3, 'login', 'kill', 'trade'),
-         CONCAT(SHA2(seq, 512), SHA2(seq + 1, 256)) FROM seq_1_to_9000;
-INSERT INTO player_sessions (player_id, started_at, ended_at, ip)
-  SELECT 1 + seq % 1000, '2026-01-01' + INTERVAL seq HOUR, IF(seq % 10 = 0, NULL, '2026-01-01' + INTERVAL seq HOUR + INTERVAL 30 MINUTE), INET6_ATON(CONCAT('10.0.', seq % 256, '.', seq % 200)) FROM seq_1_to_3000;
-INSERT INTO temporary_data (k, v, expires_at)
-  SELECT CONCAT('cache:', seq), UNHEX(CONCAT(SHA2(seq, 256), '00FF5C27')), '2026-01-01' + INTERVAL seq HOUR FROM seq_1_to_1000;
-`;
 
 beforeAll(async () => {
   admin = await mysql.createConnection({ host: service.host, port: service.port, user: service.user, password: service.password, multipleStatements: true });
   created.push(source);
   await adminQuery(`CREATE DATABASE \`${source}\``);
   await admin.changeUser({ database: source });
-  await adminQuery(schema);
+  await adminQuery(gameSchemaSql);
 });
 
 afterAll(async () => {
+  rmSync(tmpdir(), { recursive: true, force: true });
+  process.env.TMPDIR = sharedTmp;
   for (const database of created) await adminQuery(`DROP DATABASE IF EXISTS \`${database}\``);
   await adminQuery(`DROP USER IF EXISTS '${limitedUser}'@'${service.host}'`);
   await admin.end();
@@ -180,6 +136,32 @@ async function dumpTo(key: string, compression: DumpCompression, extra: { signal
   });
 }
 
+/**
+ * Storage that does not read an artifact until `open()` (or a cancel): the compressed dump backs
+ * up through the pipes, so a dump of this small database is surely still running when its first
+ * progress arrives, on a slow machine too.
+ */
+function gated(inner: BackupStorage): { storage: BackupStorage; open(): void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const storage: BackupStorage = {
+    kind: inner.kind,
+    label: inner.label,
+    put: async (key, body, options) => {
+      await new Promise<void>((resolve) => {
+        void gate.then(resolve);
+        options?.signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return inner.put(key, body, options);
+    },
+    get: (key, options) => inner.get(key, options),
+    list: (prefix) => inner.list(prefix),
+    remove: (key) => inner.remove(key),
+    exists: (key) => inner.exists(key),
+  };
+  return { storage, open };
+}
+
 async function restoreTo(key: string, compression: DumpCompression, database = scratchName()): Promise<string> {
   await restoreDump({ target: targetOf(undefined), storage, key, compression, database, signal: new AbortController().signal });
   return database;
@@ -207,10 +189,12 @@ describe("dumpDatabase and restoreDump against a MariaDB with a binlog", () => {
       expect(magic.startsWith(compression === "zstd" ? "28b52ffd" : "1f8b")).toBe(true);
       expect(filesUnder(directory)).toEqual([path]);
 
-      // Progress counts uncompressed bytes, rising, beyond the compressed size.
-      expect(progress.length).toBeGreaterThan(1);
+      // Progress counts uncompressed bytes, rising, and ends at the dump's exact size.
+      expect(progress.length).toBeGreaterThan(0);
       expect(progress).toEqual([...progress].sort((a, b) => a - b));
-      expect(progress.at(-1)!).toBeGreaterThan(artifact!.size);
+      const sqlBytes = execFileSync(compression, ["-dc", path], { maxBuffer: 64 * 1024 * 1024 }).length;
+      expect(progress.at(-1)).toBe(sqlBytes);
+      expect(sqlBytes).toBeGreaterThan(artifact!.size);
 
       const restored = await restoreTo(key, compression);
       const expected = await fingerprint({ target: targetOf(source), database: source });
@@ -250,9 +234,11 @@ describe("dumpDatabase and restoreDump against a MariaDB with a binlog", () => {
 
     // Once table data flows the snapshot is taken: this write is surely after it.
     let afterSnapshot: Promise<void> | undefined;
+    const into = gated(storage);
     const component = await dumpTo(key, "zstd", {
+      into: into.storage,
       onProgress: (bytes) => {
-        if (bytes > 256 * 1024) afterSnapshot ??= write(writers[0]!).catch(() => undefined);
+        if (bytes > 256 * 1024) afterSnapshot ??= write(writers[0]!).catch(() => undefined).finally(into.open);
       },
     }).finally(() => (writing = false));
     await Promise.all(loops);
@@ -281,6 +267,7 @@ describe("dumpDatabase and restoreDump against a MariaDB with a binlog", () => {
   it("a dump cancelled midway throws, stores nothing, and leaves no process or defaults file behind", async () => {
     const controller = new AbortController();
     const dumping = dumpTo("set-killed/dump.sql.zst", "zstd", {
+      into: gated(storage).storage,
       signal: controller.signal,
       onProgress: (bytes) => {
         if (bytes > 128 * 1024) controller.abort();
@@ -291,7 +278,7 @@ describe("dumpDatabase and restoreDump against a MariaDB with a binlog", () => {
     expect(controller.signal.aborted).toBe(true);
     expect(filesUnder(directory)).toEqual([]);
     expect(await storage.list("")).toEqual([]);
-    expect(ourChildren().filter((c) => /mariadb-dump|mysqldump|zstd/.test(c.argv[0] ?? ""))).toEqual([]);
+    expect(ourChildren().filter((c) => /mariadb-dump|mysqldump|zstd|tee|wc|head|tail/.test(c.argv[0] ?? ""))).toEqual([]);
     expect(defaultsDirectories()).toEqual([]);
   });
 
@@ -405,7 +392,7 @@ describe("dumpDatabase and restoreDump against a MariaDB with a binlog", () => {
     const database = scratchName();
     await expect(
       restoreDump({ target: targetOf(undefined), storage, key: "set-cut/truncated.sql.zst", compression: "zstd", database, signal: new AbortController().signal }),
-    ).rejects.toThrow(/restore of set-cut\/truncated.sql.zst into database .* failed: zstd exited with code 1: .*premature end.*; the new database .* is dropped/);
+    ).rejects.toThrow(/restore of set-cut\/truncated.sql.zst into the new database .* failed: zstd exited with code 1: .*premature end.*; the new database .* is dropped/);
     expect(await adminQuery(`SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, [database])).toEqual([]);
   });
 });

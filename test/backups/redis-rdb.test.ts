@@ -21,6 +21,11 @@ interface Private {
   stop(): Promise<void>;
 }
 
+// A temp dir of this file's own (each test file runs in its own process): the scratch dirs the
+// verifies make there can be counted without seeing those of other files' verifies meanwhile.
+const sharedTmp = tmpdir();
+process.env.TMPDIR = mkdtempSync(join(sharedTmp, "gameops-rdb-test-tmp-"));
+
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -108,6 +113,8 @@ afterAll(async () => {
   for (const child of started) if (child.exitCode === null) child.kill("SIGTERM");
   await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  rmSync(tmpdir(), { recursive: true, force: true });
+  process.env.TMPDIR = sharedTmp;
 });
 
 describe("redis RDB backup", () => {

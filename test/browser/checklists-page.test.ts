@@ -81,7 +81,7 @@ describe("console: Checklists", () => {
       expect(await evidence.locator("a").getAttribute("href")).toBe("#/?run=run-today");
     }
     expect(await page.locator("#checklist-count").textContent()).toBe("4 of 5 done");
-    // The backup check has no automation yet: a person signs it off.
+    // No backup set was deep-verified today: a person signs it off.
     expect(await item("backup-status").getAttribute("data-state")).toBe("open");
     expect(await page.locator("#period-strip li").last().locator(".period-count").textContent()).toBe("4/5");
 

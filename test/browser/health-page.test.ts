@@ -55,7 +55,7 @@ describe("console: Health page", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
 
     await expect.poll(() => page.getByRole("heading", { name: "Health" }).isVisible(), soon).toBe(true);
-    await expect.poll(() => page.locator("#cards li").count(), soon).toBe(6);
+    await expect.poll(() => page.locator("#cards li").count(), soon).toBe(7);
     await expect.poll(() => page.locator("#history-count").textContent(), soon).toBe("15 runs");
     const latest = (await (await fetch(`${url}/api/checks/latest`, { headers: { authorization: `Bearer ${responderToken}` } })).json()) as {
       status: string;
@@ -99,7 +99,7 @@ describe("console: Health page", () => {
     const seen = await page.evaluate(() => (window as unknown as { seen: { status: string[]; running: string[] } }).seen);
     expect(seen.status).toContain("Starting a run…");
     expect(seen.status.some((s) => /^Running: \d finished, \d still running$/.test(s))).toBe(true);
-    expect(new Set(seen.running)).toEqual(new Set(["mysql", "redis", "disk"]));
+    expect(new Set(seen.running)).toEqual(new Set(["mysql", "redis", "disk", "backups"]));
 
     await expect.poll(() => page.locator("#history-count").textContent(), soon).toBe("16 runs");
     const runs = await gameops.store.checkRuns.list({ limit: 1 });

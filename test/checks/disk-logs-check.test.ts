@@ -79,7 +79,7 @@ describe("the run as a whole", () => {
 
   it("refuses an unknown check name", async () => {
     await expect(runChecks(envConfig({}), { only: ["redis", "mysq"] })).rejects.toThrow(
-      'unknown check "mysq"; choose from mysql, redis, disk, logs, alerts, kubernetes',
+      'unknown check "mysq"; choose from mysql, redis, disk, logs, alerts, kubernetes, backups',
     );
   });
 });

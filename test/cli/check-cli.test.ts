@@ -52,7 +52,7 @@ describe("gameops check", () => {
   it("answers a bad --only with unknown (3) and the list of checks", async () => {
     const { code, stderr } = await runCli(["check", "--only", "redis,kube"]);
     expect(code).toBe(3);
-    expect(stderr).toBe('gameops: unknown check "kube"; choose from mysql, redis, disk, logs, alerts, kubernetes\n');
+    expect(stderr).toBe('gameops: unknown check "kube"; choose from mysql, redis, disk, logs, alerts, kubernetes, backups\n');
   });
 
   it("fails at start on a bad config file with the field and the fix, no stack trace", async () => {

@@ -57,7 +57,7 @@ describe("gameops runbook and gameops run, on the local data dir", () => {
     expect(result.stdout).toBe(`${join(fixtures, "hello.yaml")}: ok — hello: Say hello on this machine (2 steps)\n`);
     expect(result.stderr).toBe(
       `gameops: ${typo}: invalid runbook:\n` +
-        `  - ${typo}:5:5 steps.0.shel: unknown step kind "shel" — did you mean "shell"? (kinds: shell, sql, redis, http, k8s, fleet, check, wait, approve, notify, runbook)\n` +
+        `  - ${typo}:5:5 steps.0.shel: unknown step kind "shel" — did you mean "shell"? (kinds: shell, sql, redis, http, k8s, fleet, check, wait, approve, notify, runbook, backup, db_maintenance)\n` +
         `gameops: ${reference}: invalid runbook:\n` +
         `  - ${reference}:7:24 steps.1.approve.prompt: "steps.frist.outputs.stdout": no step has the id "frist" — did you mean "first"? (column 17)\n`,
     );

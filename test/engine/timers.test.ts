@@ -199,7 +199,7 @@ describe.each(dialects)("timers on %s", (dialect) => {
     function dailyLoop(schedule: DailySchedule, runs: DailyCheckOccurrence[]): TimerLoop {
       return loop().handle(
         dailyCheckTimer,
-        schedule.dailyCheckHandler(async (occurrence) => {
+        schedule.handler(async (occurrence) => {
           runs.push(occurrence);
         }),
       );
@@ -248,7 +248,7 @@ describe.each(dialects)("timers on %s", (dialect) => {
       let calls = 0;
       const l = loop().handle(
         dailyCheckTimer,
-        schedule.dailyCheckHandler(async () => {
+        schedule.handler(async () => {
           if (++calls === 1) throw new Error("store is read-only");
         }),
       );

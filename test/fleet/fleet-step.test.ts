@@ -8,6 +8,7 @@ import * as fleetStep from "../../src/engine/runbooks/steps/fleet.js";
 import { StepFailure, type StepContext } from "../../src/engine/runbooks/step-kind.js";
 import { notConfigured } from "../../src/integrations/fleet/open-fleet.js";
 import { tempDir } from "./support.js";
+import { noStore } from "../runbooks/steps/support.js";
 
 type Spec = StepSpec<"fleet">;
 
@@ -29,6 +30,7 @@ function run(cfg: Config = config): Run {
     artifacts,
     context: {
       config: cfg,
+      store: noStore,
       signal: AbortSignal.timeout(60_000),
       run: { id: "run-1", runbook: "test" },
       step: { id: "step", attempt: 1 },

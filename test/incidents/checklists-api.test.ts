@@ -31,6 +31,20 @@ describe("operations checklists through the API", () => {
     expect((await daily()).done).toBe(5);
   });
 
+  it("a backup set deep-verified in the period ticks the restore test; a re-hash alone does not", async () => {
+    const storage = { kind: "local", location: "/var/backups" };
+    const verify = async (id: string, manifest: Record<string, unknown>) => {
+      await server.store.backups.start({ id, components: ["mysql"], storage, startedBy: "test" });
+      await server.store.backups.finish(id, { status: "written", size: 10, manifest });
+      await server.store.backups.recordVerification(id, { ok: true, manifest });
+    };
+    const restoreTest = async () => item((await server.request("GET", "/api/checklists/weekly")).json, "backup-restore-test");
+    await verify("20261126T030000Z-aaaa", { id: "20261126T030000Z-aaaa" });
+    expect((await restoreTest()).signoff).toBeUndefined();
+    await verify("20261126T040000Z-bbbb", { id: "20261126T040000Z-bbbb", fingerprint: { tables: [] } });
+    expect((await restoreTest()).signoff).toMatchObject({ doneBy: "automation", evidence: { backupSet: "20261126T040000Z-bbbb", deep: true } });
+  });
+
   it("a firing alert nobody acknowledged keeps the alerts review open", async () => {
     await server.request("POST", "/webhooks/alertmanager", alertmanagerPayload("ServerDown", [{ fingerprint: "x" }]), intakeToken);
     const weekAgo = new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10);

@@ -44,7 +44,7 @@ describe("catalog", () => {
       { name: "restart-fleet", origin: "user", title: "Restart (ours)", overrides: join(builtIn, "restart-fleet.yaml"), valid: true },
     ]);
     expect(catalog.get("broken")!.issues).toEqual([
-      `${join(user, "broken.yaml")}:5:5 steps.0.shel: unknown step kind "shel" — did you mean "shell"? (kinds: shell, sql, redis, http, k8s, fleet, check, wait, approve, notify, runbook)`,
+      `${join(user, "broken.yaml")}:5:5 steps.0.shel: unknown step kind "shel" — did you mean "shell"? (kinds: shell, sql, redis, http, k8s, fleet, check, wait, approve, notify, runbook, backup, db_maintenance)`,
     ]);
     expect(catalog.get("high-cpu")!).toMatchObject({ runtime: "node", source: join(builtIn, "high-cpu.yaml") });
     expect([...catalog.runbooks.keys()].sort()).toEqual(["calls", "high-cpu", "restart-fleet"]);

@@ -70,6 +70,20 @@ checks:
 schedules:
   dailyCheck: "0 9 * * *"    # cron, in team.timeZone
 
+# Backups (docs/backups.md): every night a set of the configured targets, restored into scratch
+# servers to prove it, kept by retention. Without this section they go to <dataDir>/backups.
+backups:
+  storage: { kind: local }   # directory: /var/backups/gameops; or kind: s3 with bucket, region…
+  schedule: "0 3 * * *"      # cron in team.timeZone, or false
+  retention: { daily: 7, weekly: 4, monthly: 6, minGood: 3 }
+  # kubernetes: { namespace: game-production, secretsKeyFile: /etc/gameops/backup.key }
+  # files: { paths: [/etc/game-server] }
+
+# Database maintenance (gameops db-maintenance): monthly partitions, old rows, ANALYZE/OPTIMIZE.
+# dbMaintenance:
+#   partitions: [{ table: game_logs, keepMonths: 6 }]
+#   analyze: [players, characters]
+
 # Paging (docs/paging.md): Alertmanager's webhook in, on-call schedules, escalation, notifications.
 # Uncomment and put your people's ids (gameops people add …) in the schedule.
 # paging:

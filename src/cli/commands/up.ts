@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { buildServer } from "../../api/server.js";
 import { ensureAdminToken } from "../../api/admin-token.js";
-import { DailySchedule, dailyCheckTimer } from "../../engine/daily-schedule.js";
+import { backupTimer, DailySchedule, dailyCheckTimer } from "../../engine/daily-schedule.js";
+import { componentNames } from "../../domain/backups/manifest.js";
+import { componentSkipReason } from "../../engine/backups/set-components.js";
 import { createCheckService } from "../../engine/health/check-service.js";
 import { loadLinkKey } from "../../engine/paging/action-links.js";
 import { IncidentService } from "../../engine/incidents/incident-service.js";
@@ -13,6 +15,7 @@ import { stepKinds } from "../../engine/runbooks/steps/index.js";
 import { TimerLoop } from "../../engine/timer-loop.js";
 import { loadCatalog, runbookFolders } from "../../runbooks/catalog.js";
 import type { Config } from "../../config/load.js";
+import type { Store } from "../../store/store.js";
 import { configFor, openLocalStore, type GlobalOptions } from "../session.js";
 import { recordServerAddress } from "../server-address.js";
 import { UsageError } from "../usage-error.js";
@@ -89,11 +92,23 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   });
   timers.handle(
     dailyCheckTimer,
-    schedule.dailyCheckHandler(async ({ dueAt }) => {
+    schedule.handler(async ({ dueAt }) => {
       const run = await checks.start({ trigger: "schedule" }).done;
       logger.info({ run: run.id, status: run.status, dueAt }, `daily check ${run.status}`);
     }),
   );
+  const backupSchedule = nightlyBackup(config, store);
+  if (backupSchedule)
+    timers.handle(
+      backupTimer,
+      backupSchedule.handler(async ({ dueAt }) => {
+        const runbook = catalog().runbooks.get("backup");
+        if (!runbook) throw new Error("the backup runbook is missing from the catalogue");
+        const verify = config.backups.deepVerify ? "deep" : "shallow";
+        const runId = await executor.start(runbook, { verify, prune: true }, { startedBy: "schedule", through: "schedule" });
+        logger.info({ run: runId, dueAt }, `nightly backup started (verify ${verify}, then prune)`);
+      }),
+    );
   // Before the loop starts: an approval timeout or a lock retry due now must find its handler.
   executor.registerTimers(timers);
   let serverUrl = `http://${host}:${port}`;
@@ -124,6 +139,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
 
   const forgetAddress = recordServerAddress(config.dataDir, url);
   const next = await schedule.ensureScheduled(new Date());
+  const nextBackup = await backupSchedule?.ensureScheduled(new Date());
   await paging.arm();
   await incidents.arm();
   for (const warning of await paging.configWarnings()) logger.warn(warning);
@@ -137,6 +153,7 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   process.stdout.write(
     `gameops is up: console and API at ${url}  (store: ${store.dialect}, data: ${config.dataDir})\n` +
       `daily check: "${config.schedules.dailyCheck}" in ${config.team.timeZone}, next at ${next.dueAt.toISOString()}\n` +
+      (nextBackup ? `nightly backup: "${config.backups.schedule}" in ${config.team.timeZone}, next at ${nextBackup.dueAt.toISOString()} → ${config.backups.storage.kind === "local" ? config.backups.storage.directory : `s3://${config.backups.storage.bucket}`}\n` : "") +
       `paging: Alertmanager webhook at ${url}/webhooks/alertmanager; ${describePaging(config)}\n` +
       (demo
         ? `demo fleet: ${demo.servers().map((s) => `${s.id} (pid ${s.pid}, :${s.port})`).join(", ")} — try: gameops runbook run demo-drill --param fault=cpu-burn --yes, then gameops runbook run high-cpu\n`
@@ -164,4 +181,11 @@ export async function up(global: GlobalOptions, options: { port?: string; host?:
   await store.close();
   await demo?.close();
   return 0;
+}
+
+/** The nightly backup's schedule, when `backups.schedule` is on and there is something to back up. */
+function nightlyBackup(config: Config, store: Store): DailySchedule | undefined {
+  const cron = config.backups.schedule;
+  if (cron === false || !componentNames.some((name) => componentSkipReason(config, name) === undefined)) return undefined;
+  return new DailySchedule({ timers: store.timers, cron, timeZone: config.team.timeZone, timer: backupTimer });
 }

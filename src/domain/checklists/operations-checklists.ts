@@ -8,14 +8,11 @@
 export const cadences = ["daily", "weekly", "monthly"] as const;
 export type Cadence = (typeof cadences)[number];
 
-/**
- * Evidence the engine can check for a period on its own. `backup-verified` needs the backups of
- * a later issue; until they exist it is signed off like any manual item.
- */
+/** Evidence the engine can check for a period on its own. */
 export const proofKinds = {
   "daily-check": "a daily check run in the period",
   "alerts-reviewed": "no firing alert without an acknowledged page",
-  "backup-verified": "a verified backup set in the period",
+  "backup-verified": "a backup set deep-verified (restored and fingerprinted) in the period",
 } as const;
 export type ProofKind = keyof typeof proofKinds;
 

@@ -22,6 +22,8 @@ const kindDescriptions: Record<StepKindName, string> = {
   approve: "Wait for a person allowed by approvers (not the one who started the run unless self_approval).",
   notify: "Send a message to a channel.",
   runbook: "Run another runbook as a sub-runbook.",
+  backup: "Backup sets: backup, verify (deep: restore into scratch servers and fingerprint), prune (retention), restore-plan (verifies the set, changes nothing) and restore (with approved_plan: the plan's digest).",
+  db_maintenance: "Database maintenance of dbMaintenance's tables: plan (every statement, with row counts; changes nothing) and apply (the plan made at planned_at).",
 };
 
 const commonDescriptions: Record<keyof typeof stepCommon, string> = {

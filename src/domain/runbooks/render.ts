@@ -106,6 +106,29 @@ const walkers: { [K in StepKindName]: (spec: StepSpec<K>, v: Visitor) => StepSpe
   wait: (spec, v) => ({ ...spec, probe: deep("wait.probe", spec.probe, v, (field) => probeLiterals.has(field)) as Record<string, unknown> }),
   approve: (spec, v) => ({ ...spec, prompt: v.text("approve.prompt", spec.prompt) }),
   notify: (spec, v) => ({ ...spec, text: v.text("notify.text", spec.text) }),
+  backup(spec, v) {
+    const text = (name: "set" | "components" | "target_db" | "to" | "namespace" | "approved_plan") => (spec[name] === undefined ? undefined : v.text(`backup.${name}`, spec[name]));
+    const flag = (name: "deep" | "dry_run" | "overwrite") => (typeof spec[name] === "string" ? v.boolean(`backup.${name}`, spec[name]) : spec[name]);
+    const rendered = {
+      ...spec,
+      set: text("set"),
+      components: text("components"),
+      target_db: text("target_db"),
+      to: text("to"),
+      namespace: text("namespace"),
+      approved_plan: text("approved_plan"),
+      deep: flag("deep"),
+      dry_run: flag("dry_run"),
+      overwrite: flag("overwrite"),
+    };
+    return dropUndefined(rendered) as StepSpec<"backup">;
+  },
+  db_maintenance: (spec, v) =>
+    dropUndefined({
+      ...spec,
+      planned_at: spec.planned_at === undefined ? undefined : v.text("db_maintenance.planned_at", spec.planned_at),
+      rebuild_big_tables: typeof spec.rebuild_big_tables === "string" ? v.boolean("db_maintenance.rebuild_big_tables", spec.rebuild_big_tables) : spec.rebuild_big_tables,
+    }) as StepSpec<"db_maintenance">,
   runbook: (spec, v) => ({
     ...spec,
     params: Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, typeof p === "string" ? v.value(`runbook.params.${k}`, p) : p])) as StepSpec<"runbook">["params"],

@@ -132,6 +132,38 @@ export const fleetSpec = z.strictObject({
   replicas: z.union([z.number().int().min(0), template]).optional(),
 });
 
+const flag = z.union([z.boolean(), template]);
+
+/**
+ * `backup`: takes, verifies, prunes and restores backup sets (engine/backups). A restore is two
+ * steps around an approval: `restore-plan` (verifies the set, changes nothing, outputs the plan
+ * and its digest) and `restore` with `approved_plan` set to that digest, which refuses to run a
+ * plan that changed since.
+ */
+export const backupActions = ["backup", "verify", "prune", "restore-plan", "restore"] as const;
+export const backupSpec = z.strictObject({
+  action: z.enum(backupActions),
+  /** verify, restore-plan, restore: the set's id; `latest` for the newest set (verify) or the newest verified one (restore). */
+  set: template.optional(),
+  /** backup, restore-plan, restore: a comma list (mysql,redis,kubernetes,files); empty for all. */
+  components: template.optional(),
+  deep: flag.optional(),
+  dry_run: flag.optional(),
+  target_db: template.optional(),
+  overwrite: flag.optional(),
+  to: template.optional(),
+  namespace: template.optional(),
+  approved_plan: template.optional(),
+});
+
+/** `db_maintenance`: `plan` lists every statement (the dry-run); `apply` runs the plan made at `planned_at`. */
+export const dbMaintenanceSpec = z.strictObject({
+  action: z.enum(["plan", "apply"]),
+  /** apply: the plan step's `at` output, so the cutoffs and partition names are the ones approved. */
+  planned_at: template.optional(),
+  rebuild_big_tables: flag.optional(),
+});
+
 export const checkSpec = z.strictObject({
   only: z.array(z.string()).optional(),
   /** The verdict at which the step fails: critical by default. */
@@ -185,6 +217,8 @@ export const stepKinds = {
   approve: approveSpec,
   notify: notifySpec,
   runbook: runbookCallSpec,
+  backup: backupSpec,
+  db_maintenance: dbMaintenanceSpec,
 } as const;
 export type StepKindName = keyof typeof stepKinds;
 export const stepKindNames = Object.keys(stepKinds) as StepKindName[];

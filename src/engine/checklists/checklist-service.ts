@@ -112,9 +112,12 @@ export class ChecklistService {
         }
         return { firingGroups: firing.length, at: this.now().toISOString() };
       }
-      case "backup-verified":
-        // Verified backups are another capability's; until it exists a person signs this off.
-        return undefined;
+      case "backup-verified": {
+        // Deep only: re-hashing proves the bytes, not that they restore, and the monthly item is a restore test.
+        const sets = await store.backups.list({ limit: 100, status: ["verified"] });
+        const proved = sets.find((s) => s.verifiedAt && Date.parse(s.verifiedAt) >= period.start && Date.parse(s.verifiedAt) < period.end && s.manifest?.fingerprint !== undefined);
+        return proved ? { backupSet: proved.id, verifiedAt: proved.verifiedAt, deep: true } : undefined;
+      }
     }
   }
 

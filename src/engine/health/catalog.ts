@@ -1,5 +1,7 @@
 import type { Config } from "../../config/load.js";
 import { checkNames, type CheckName } from "../../config/schema.js";
+import { componentNames } from "../../domain/backups/manifest.js";
+import { componentSkipReason } from "../backups/set-components.js";
 import type { CheckModule } from "./check.js";
 
 interface CatalogEntry {
@@ -43,6 +45,12 @@ export const catalog: Record<CheckName, CatalogEntry> = {
     skipReason: (c) =>
       c.targets.kubernetes ? undefined : "not configured: set GAMEOPS_KUBECONFIG and GAMEOPS_K8S_NAMESPACE or targets.kubernetes",
     load: () => import("./kubernetes-check.js"),
+  },
+  backups: {
+    title: "Backups",
+    skipReason: (c) =>
+      componentNames.some((name) => componentSkipReason(c, name) === undefined) ? undefined : "nothing to back up: set GAMEOPS_MYSQL_URL or GAMEOPS_REDIS_URL, or configure backups",
+    load: () => import("./backups-check.js"),
   },
 };
 

@@ -425,6 +425,7 @@ export class RunDriver {
     });
     const context: StepContext = {
       config: this.ctx.config,
+      store: this.ctx.store,
       signal: controller.signal,
       run: { id: this.run.id, runbook: this.run.runbook, startedBy: this.run.startedBy },
       step: { id: step.id, attempt: n },

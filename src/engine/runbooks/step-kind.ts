@@ -1,5 +1,6 @@
 import type { Config } from "../../config/load.js";
 import type { StepKindName, StepSpec } from "../../domain/runbooks/schema.js";
+import type { Store } from "../../store/store.js";
 
 /**
  * What a step kind is given to run one step. The spec it receives is already rendered: every
@@ -7,6 +8,8 @@ import type { StepKindName, StepSpec } from "../../domain/runbooks/schema.js";
  */
 export interface StepContext {
   config: Config;
+  /** What backup steps record their sets and audit in. */
+  store: Pick<Store, "backups" | "audit">;
   /** Aborted at the step's timeout, on cancel, or when the executor loses its lease. */
   signal: AbortSignal;
   run: { id: string; runbook: string; startedBy?: string };

@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Readable, Transform, type Writable } from "node:stream";
+import { dirname, join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, createGzip } from "node:zlib";
 import type { MysqlTarget } from "../../config/load.js";
 import { BackupError } from "../../domain/backups/backup-error.js";
 import type { Component, Fingerprint } from "../../domain/backups/manifest.js";
@@ -37,7 +36,7 @@ export interface DumpOptions {
   key: string;
   compression: DumpCompression;
   signal: AbortSignal;
-  /** Uncompressed dump bytes produced so far, called as they pass. */
+  /** Uncompressed dump bytes so far: every tenth of a second while it runs, then the exact total once it has ended. */
   onProgress?: (bytes: number) => void;
 }
 
@@ -65,22 +64,35 @@ export async function dumpDatabase(options: DumpOptions): Promise<Component> {
   const positionFlags = server.logBin ? sourcePositionFlags(versionText) : [];
 
   return withDefaultsFile(target, async (defaultsFile) => {
+    // The SQL never passes through this process: on two cores its copy of every byte would cost
+    // a third of the dump's time. `tee` (in C) writes the dump into the compressor and into FIFOs
+    // beside the defaults file: `wc -c` counts it, and, where the binlog position is wanted,
+    // `head` and `tail` keep the header (binlog file/position) and the trailer (MariaDB's GTID).
+    const readers = await dumpReaders(dirname(defaultsFile), positionFlags.length > 0);
     const dump = startChild(tool.path, dumpArguments(defaultsFile, database, positionFlags), { stdin: "ignore", stdout: "pipe", label: tool.name });
-    const compressor = compressStage(compression);
-    const tap = new DumpTap(options.onProgress);
-    const stages = [dump, ...compressor.children];
+    const compressor = startChild(compression, compressorArguments(compression), { stdin: "pipe", stdout: "pipe" });
+    // -p: once head has its bytes and exits, tee carries on writing to the others.
+    const splitter = startChild("tee", ["-p", ...readers.fifos], { stdin: dump.stdout!, stdout: compressor.stdin! });
+    const stages = [dump, splitter, ...readers.children, compressor];
     const stopAll = () => stages.forEach((stage) => stage.stop());
     signal.addEventListener("abort", stopAll, { once: true });
-    const feeding = pipeline(dump.stdout!, tap, compressor.input);
-    feeding.catch(() => undefined);
+    const progress = options.onProgress ? watchBytesRead(splitter, options.onProgress) : undefined;
+    // The exact count, once the dump has ended, however it ended.
+    if (options.onProgress) void readers.count.then(options.onProgress, () => undefined);
+    // Read from the start: once a child exits, node drains (and drops) any stdout nobody listens
+    // to, and a small dump's compressor can exit before storage begins to read — an empty "success".
+    const output = new PassThrough();
+    const draining = pipeline(compressor.stdout!, output);
+    draining.catch(() => undefined);
+    const finished = [...stages.map((stage) => stage.done), draining];
 
     // Pipefail: the body ends only after every stage exited 0; any failure errors the body, so
     // storage.put removes what it had written.
     let complete = false;
     async function* body(): AsyncGenerator<Buffer> {
       try {
-        for await (const chunk of compressor.output) yield chunk as Buffer;
-        await settle([dump.done, ...compressor.children.map((c) => c.done), feeding], where, `nothing was stored at ${key}`, signal);
+        for await (const chunk of output) yield chunk as Buffer;
+        await settle(finished, where, `nothing was stored at ${key}`, signal);
         complete = true;
       } finally {
         if (!complete) stopAll();
@@ -93,15 +105,16 @@ export async function dumpDatabase(options: DumpOptions): Promise<Component> {
     } catch (error) {
       stopAll();
       // No child outlives the dump, and the defaults file is only removed once they are gone.
-      await Promise.allSettled([dump.done, ...compressor.children.map((c) => c.done), feeding]);
+      await Promise.allSettled(finished);
       if (signal.aborted) throw new MysqlError(`${where}: cancelled; nothing was stored at ${key}`, false, "ABORTED", { cause: error });
       if (error instanceof StorageError && error.failure === "source" && error.cause instanceof MysqlError) throw error.cause;
       throw error;
     } finally {
       signal.removeEventListener("abort", stopAll);
+      progress?.stop();
     }
 
-    const source = parsePositions(tap.header(), tap.trailer());
+    const source = readers.ends ? parsePositions((await readers.ends.header).toString("utf8"), (await readers.ends.trailer).toString("utf8")) : undefined;
     return {
       name: "mysql",
       artifacts: [{ name: key.split("/").pop()!, size: stored.size, sha256: stored.sha256, compression }],
@@ -119,6 +132,12 @@ export interface RestoreOptions {
   compression: DumpCompression;
   /** A new database to create and restore into: restore refuses one that already exists. */
   database: string;
+  /**
+   * Load into `database` as it is, which must exist: the dump's DROP TABLE IF EXISTS / CREATE
+   * replace its tables. Only for an approved overwrite with a safety set taken first; a failure
+   * leaves it half-loaded, and that safety set is the way back.
+   */
+  replace?: boolean;
   signal: AbortSignal;
 }
 
@@ -129,30 +148,30 @@ export interface RestoreOptions {
  */
 export async function restoreDump(options: RestoreOptions): Promise<void> {
   const { target, storage, key, compression, database, signal } = options;
-  const where = `restore of ${key} into database ${database} at ${target.host}:${target.port}`;
+  const replace = options.replace === true;
+  const where = `restore of ${key} into ${replace ? "the existing" : "the new"} database ${database} at ${target.host}:${target.port}`;
   checkNewDatabaseName(database);
   signal.throwIfAborted();
   const client = await findProgram(["mariadb", "mysql"]);
   if (client === undefined) throw new MysqlError(`${where}: neither mariadb nor mysql is on PATH; install the MariaDB client (apt install mariadb-client)`, false, "NO_TOOL");
 
-  await createDatabase(target, database, signal, where);
+  if (!replace) await createDatabase(target, database, signal, where);
   try {
     await withDefaultsFile(target, async (defaultsFile) => {
       const source = await storage.get(key, { signal });
-      const decompressor = decompressStage(compression);
-      const loader = startChild(client.path, restoreArguments(defaultsFile, database), { stdin: "pipe", stdout: "ignore", label: client.name });
-      const stages = [...decompressor.children, loader];
+      // Decompressed straight into the client: the SQL does not pass through this process.
+      const decompressor = startChild(compression, decompressorArguments(compression), { stdin: "pipe", stdout: "pipe" });
+      const loader = startChild(client.path, restoreArguments(defaultsFile, database), { stdin: decompressor.stdout!, stdout: "ignore", label: client.name });
+      const stages = [decompressor, loader];
       const stopAll = () => {
         source.destroy();
         stages.forEach((stage) => stage.stop());
       };
       signal.addEventListener("abort", stopAll, { once: true });
       try {
-        const reading = pipeline(source, decompressor.input);
-        const loading = pipeline(decompressor.output, loader.stdin!);
+        const reading = pipeline(source, decompressor.stdin!);
         reading.catch(() => undefined);
-        loading.catch(() => undefined);
-        await settle([...decompressor.children.map((c) => c.done), loader.done, reading, loading], where, `the new database ${database} is dropped`, signal).catch((error: unknown) => {
+        await settle([decompressor.done, loader.done, reading], where, replace ? `${database} is half-loaded: restore the safety set` : `the new database ${database} is dropped`, signal).catch((error: unknown) => {
           stopAll();
           throw error;
         });
@@ -161,9 +180,28 @@ export async function restoreDump(options: RestoreOptions): Promise<void> {
       }
     });
   } catch (error) {
+    if (replace) throw signal.aborted ? new MysqlError(`${where}: cancelled; ${database} is half-loaded: restore the safety set`, false, "ABORTED", { cause: error }) : error;
     await dropDatabase(target, database).catch(() => undefined);
     if (signal.aborted) throw new MysqlError(`${where}: cancelled; the partial database was dropped`, false, "ABORTED", { cause: error });
     throw error;
+  }
+}
+
+/**
+ * The database's data length in bytes (information_schema's estimate): about what a dump of it
+ * reads, for a progress bar's end. Undefined when the server will not say.
+ */
+export async function estimateDumpBytes(target: MysqlTarget, signal: AbortSignal): Promise<number | undefined> {
+  const session = await connectMysql(target, { timeoutMs: probeTimeoutMs, signal }).catch(() => undefined);
+  if (!session) return undefined;
+  try {
+    const [row] = await session.query<{ bytes: number | string | null }>("SELECT SUM(DATA_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [databaseOf(target)]);
+    const bytes = Number(row?.bytes ?? NaN);
+    return Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await session.close();
   }
 }
 
@@ -265,34 +303,59 @@ async function withDefaultsFile<T>(target: MysqlTarget, use: (path: string) => P
   }
 }
 
-/** A compression or decompression stage: node's zlib in-process, or a zstd child. */
-interface Stage {
-  input: Writable;
-  output: Readable;
-  /** The children whose exit codes count (none for zlib). */
-  children: RunningChild[];
+const headerBytes = 64 * 1024;
+const trailerBytes = 8 * 1024;
+
+function compressorArguments(compression: DumpCompression): string[] {
+  // zstd: -T0 every core, -q no progress on stderr; both read stdin and write stdout.
+  return compression === "zstd" ? ["-T0", "-q", "-c"] : ["-c"];
 }
 
-function compressStage(compression: DumpCompression): Stage {
-  if (compression === "gzip") {
-    const gzip = createGzip();
-    return { input: gzip, output: gzip, children: [] };
-  }
-  // -T0: every core; -q: no progress on stderr; reads stdin, writes stdout.
-  return zstdStage(["-T0", "-q", "-c"]);
+function decompressorArguments(compression: DumpCompression): string[] {
+  return compression === "zstd" ? ["-d", "-q", "-c"] : ["-d", "-c"];
 }
 
-function decompressStage(compression: DumpCompression): Stage {
-  if (compression === "gzip") {
-    const gunzip = createGunzip();
-    return { input: gunzip, output: gunzip, children: [] };
-  }
-  return zstdStage(["-d", "-q", "-c"]);
+/**
+ * The readers tee feeds besides the compressor, each on a new FIFO (0600, in the caller's private
+ * directory): `wc -c` for the exact size, and `head` / `tail` for the header and trailer.
+ */
+async function dumpReaders(directory: string, positions: boolean) {
+  const fifo = (name: string) => join(directory, `${name}.fifo`);
+  const fifos = positions ? [fifo("count"), fifo("header"), fifo("trailer")] : [fifo("count")];
+  await readOutput("mkfifo", ["-m", "600", ...fifos]);
+  const counter = startChild("wc", ["-c", fifos[0]!], { stdin: "ignore", stdout: "pipe" });
+  const count = collect(counter.stdout!).then((text) => Number(text.toString("utf8").trim().split(/\s+/)[0]));
+  if (!positions) return { fifos, children: [counter], count, ends: undefined };
+  const head = startChild("head", ["-c", String(headerBytes), fifos[1]!], { stdin: "ignore", stdout: "pipe" });
+  const tail = startChild("tail", ["-c", String(trailerBytes), fifos[2]!], { stdin: "ignore", stdout: "pipe" });
+  return { fifos, children: [counter, head, tail], count, ends: { header: collect(head.stdout!), trailer: collect(tail.stdout!) } };
 }
 
-function zstdStage(args: string[]): Stage {
-  const zstd = startChild("zstd", args, { stdin: "pipe", stdout: "pipe" });
-  return { input: zstd.stdin!, output: zstd.stdout!, children: [zstd] };
+/** All of a small stream (a header, a trailer), read from the start. */
+function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => stream.once("close", () => resolve(Buffer.concat(chunks))));
+}
+
+/**
+ * The bytes a child has read so far (Linux's /proc/PID/io `rchar`), reported every tenth of a
+ * second: the dump's progress, counted without the dump passing through this process.
+ */
+function watchBytesRead(child: RunningChild, onBytes: (bytes: number) => void): { stop(): void } {
+  const pid = child.process.pid;
+  const timer = setInterval(() => {
+    if (pid === undefined) return;
+    readFile(`/proc/${pid}/io`, "utf8").then(
+      (text) => {
+        const rchar = /^rchar:\s+(\d+)/m.exec(text);
+        if (rchar) onBytes(Number(rchar[1]));
+      },
+      () => undefined,
+    );
+  }, 100);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /**
@@ -341,7 +404,8 @@ async function createDatabase(target: MysqlTarget, database: string, signal: Abo
   }
 }
 
-async function dropDatabase(target: MysqlTarget, database: string): Promise<void> {
+/** Removes a scratch or restore database; one that is not there is not an error. */
+export async function dropDatabase(target: MysqlTarget, database: string): Promise<void> {
   const { database: _ignored, ...server } = target;
   const session = await connectMysql(server, { timeoutMs: probeTimeoutMs, signal: new AbortController().signal });
   try {
@@ -365,41 +429,4 @@ function checkNewDatabaseName(database: string): void {
 
 function quoteIdentifier(name: string): string {
   return "`" + name.replace(/`/g, "``") + "`";
-}
-
-/**
- * Passes the dump through, counting bytes for progress and keeping its first 64 KB and last
- * 8 KB: the binlog position is a comment in the header, MariaDB's GTID may be at the end.
- */
-class DumpTap extends Transform {
-  #bytes = 0;
-  #head: Buffer[] = [];
-  #headSize = 0;
-  #tail: Buffer[] = [];
-  #tailSize = 0;
-
-  constructor(private readonly onProgress?: (bytes: number) => void) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
-    this.#bytes += chunk.length;
-    if (this.#headSize < 64 * 1024) {
-      this.#head.push(chunk);
-      this.#headSize += chunk.length;
-    }
-    this.#tail.push(chunk);
-    this.#tailSize += chunk.length;
-    while (this.#tail.length > 1 && this.#tailSize - this.#tail[0]!.length >= 8 * 1024) this.#tailSize -= this.#tail.shift()!.length;
-    this.onProgress?.(this.#bytes);
-    callback(null, chunk);
-  }
-
-  header(): string {
-    return Buffer.concat(this.#head).toString("utf8");
-  }
-
-  trailer(): string {
-    return Buffer.concat(this.#tail).toString("utf8");
-  }
 }

@@ -35,14 +35,25 @@ export interface RunningChild {
   stop(): void;
 }
 
+export interface ChildOptions {
+  /** "pipe" for this process to write; or another child's stdout, handed over: the two are connected with no copy through this process. */
+  stdin: "pipe" | "ignore" | Readable;
+  /** "pipe" for this process to read; or another child's stdin, handed over. */
+  stdout: "pipe" | "ignore" | Writable;
+  label?: string;
+}
+
 /**
  * Starts `program` for a streaming pipeline, a stage of `a | b | c` whose exit code matters
  * (pipefail): the caller wires stdin/stdout and awaits `done`. stderr is kept (its last 8 KB) for
  * the failure message. The argv is visible to every local user in `ps`: never put a secret in it.
  */
-export function startChild(program: string, args: readonly string[], options: { stdin: "pipe" | "ignore"; stdout: "pipe" | "ignore"; label?: string }): RunningChild {
+export function startChild(program: string, args: readonly string[], options: ChildOptions): RunningChild {
   const label = options.label ?? program;
   const child = spawn(program, args, { stdio: [options.stdin, options.stdout, "pipe"] });
+  // A stream handed over is the child's now. Our copy must close: a reader sees EOF only once
+  // every writer has closed, and a read end we kept would race the child for its bytes.
+  for (const handed of [options.stdin, options.stdout]) if (typeof handed === "object") handed.destroy();
   const stderr = new OutputTail(8 * 1024);
   child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
   const done = new Promise<void>((resolve, reject) => {

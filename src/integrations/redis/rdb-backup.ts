@@ -282,7 +282,8 @@ async function startScratch(options: VerifyRdbOptions): Promise<Scratch> {
   }
 }
 
-async function fetchRdb(storage: BackupStorage, key: string, compression: RdbCompression, path: string, signal: AbortSignal): Promise<PutResult> {
+/** Writes the artifact, decompressed, to `path` (0600): an RDB a redis-server can start on. Returns the stored bytes' size and sha256. */
+export async function fetchRdb(storage: BackupStorage, key: string, compression: RdbCompression, path: string, signal: AbortSignal): Promise<PutResult> {
   const body = await storage.get(key, { signal });
   const meter = new MeasuringStream();
   const codec = decompressor(compression);

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -78,9 +78,14 @@ export class LocalStorage implements BackupStorage {
   }
 
   async remove(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true }).catch((error: unknown) => {
+    const path = this.pathOf(key);
+    await rm(path, { force: true }).catch((error: unknown) => {
       throw this.failure(error, "remove", key);
     });
+    // Folders emptied by the removal go too, as an S3 prefix does: a pruned set leaves no trace.
+    for (let folder = dirname(path); folder !== this.root && folder.startsWith(this.root + sep); folder = dirname(folder)) {
+      if (!(await rmdir(folder).then(() => true, () => false))) break;
+    }
   }
 
   async exists(key: string): Promise<boolean> {

@@ -17,12 +17,13 @@ export interface TestContext extends StepContext {
 }
 
 /** The executor's part, in memory: a live log, an abort signal, a fixed clock. */
-export function stepContext(config: Config, options: { onLog?: (line: string, context: TestContext) => void; now?: Date } = {}): TestContext {
+export function stepContext(config: Config, options: { onLog?: (line: string, context: TestContext) => void; now?: Date; store?: StepContext["store"] } = {}): TestContext {
   const controller = new AbortController();
   const lines: string[] = [];
   const processLines: TestContext["processLines"] = [];
   const context: TestContext = {
     config,
+    store: options.store ?? noStore,
     signal: controller.signal,
     run: { id: "run-test", runbook: "step-test", startedBy: "tester" },
     step: { id: "step", attempt: 1 },
@@ -41,6 +42,13 @@ export function stepContext(config: Config, options: { onLog?: (line: string, co
   };
   return context;
 }
+
+/** For steps that never touch the store: any use of it fails the test, naming what was asked. */
+export const noStore: StepContext["store"] = new Proxy({} as StepContext["store"], {
+  get: (_target, name) => {
+    throw new Error(`this step test has no store, but the step asked for store.${String(name)}`);
+  },
+});
 
 /** The step's timeout, as the executor signals it. */
 export const stepTimeout = () => new DOMException("the step's timeout passed", "TimeoutError");

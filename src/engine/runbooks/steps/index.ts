@@ -1,7 +1,7 @@
 import type { StepKind } from "../step-kind.js";
 
 /** The kinds that are StepKinds; check, wait, approve and runbook steps are run by the executor itself. */
-export type StepKindModuleName = "shell" | "sql" | "redis" | "http" | "k8s" | "fleet" | "notify";
+export type StepKindModuleName = "shell" | "sql" | "redis" | "http" | "k8s" | "fleet" | "notify" | "backup" | "db_maintenance";
 
 /**
  * Each kind's module is its StepKind, loaded only when a runbook uses it: a runbook of shell
@@ -15,4 +15,6 @@ export const stepKinds: Record<StepKindModuleName, () => Promise<StepKind>> = {
   k8s: () => import("./k8s.js"),
   fleet: () => import("./fleet.js"),
   notify: () => import("./notify.js"),
+  backup: () => import("./backup.js"),
+  db_maintenance: () => import("./db-maintenance.js"),
 };
