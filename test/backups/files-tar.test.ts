@@ -27,6 +27,7 @@ import { componentSchema } from "../../src/domain/backups/manifest.js";
 import { backupFiles, FilesError, listFiles, restoreFiles, type FilesCompression } from "../../src/integrations/files/tar-backup.js";
 import { LocalStorage } from "../../src/integrations/storage/local-storage.js";
 import type { BackupStorage } from "../../src/integrations/storage/storage.js";
+import { childProcesses } from "../support/child-processes.js";
 
 // Real GNU tar and zstd against a LocalStorage in a temp dir. Hostile archives are made with
 // real tar too (-P keeps "/" and ".."), and every escape aims at a canary directory in the same
@@ -56,21 +57,9 @@ const never = () => new AbortController().signal;
 
 /** Our tar and zstd children still running, by argv. */
 function ourChildren(): string[][] {
-  const found: string[][] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid …: comm may hold spaces, so read after the last ")".
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== process.pid) continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter((a) => a.length > 0);
-      if (/(^|\/)(tar|zstd)$/.test(argv[0] ?? "")) found.push(argv);
-    } catch {
-      // it exited while we looked
-    }
-  }
-  return found;
+  return childProcesses()
+    .map((child) => child.argv)
+    .filter((argv) => /(^|\/)(tar|zstd)$/.test(argv[0] ?? ""));
 }
 
 /** Every file under the store, unfinished (.partial) ones included. */

@@ -36,7 +36,7 @@ export interface DumpOptions {
   key: string;
   compression: DumpCompression;
   signal: AbortSignal;
-  /** Uncompressed dump bytes so far: every tenth of a second while it runs, then the exact total once it has ended. */
+  /** About how many uncompressed dump bytes were produced so far, every tenth of a second while it runs. */
   onProgress?: (bytes: number) => void;
 }
 
@@ -65,20 +65,19 @@ export async function dumpDatabase(options: DumpOptions): Promise<Component> {
 
   return withDefaultsFile(target, async (defaultsFile) => {
     // The SQL never passes through this process: on two cores its copy of every byte would cost
-    // a third of the dump's time. `tee` (in C) writes the dump into the compressor and into FIFOs
-    // beside the defaults file: `wc -c` counts it, and, where the binlog position is wanted,
-    // `head` and `tail` keep the header (binlog file/position) and the trailer (MariaDB's GTID).
-    const readers = await dumpReaders(dirname(defaultsFile), positionFlags.length > 0);
+    // a third of the dump's time. mariadb-dump writes into the compressor; where the binlog
+    // position is wanted, `tee` (in C) also writes it into two FIFOs beside the defaults file,
+    // read by `head` and `tail`: the header (binlog file/position) and the trailer (MariaDB's GTID).
+    const ends = positionFlags.length > 0 ? await dumpEnds(dirname(defaultsFile)) : undefined;
     const dump = startChild(tool.path, dumpArguments(defaultsFile, database, positionFlags), { stdin: "ignore", stdout: "pipe", label: tool.name });
-    const compressor = startChild(compression, compressorArguments(compression), { stdin: "pipe", stdout: "pipe" });
+    const compressor = startChild(compression, compressorArguments(compression), { stdin: ends ? "pipe" : dump.stdout!, stdout: "pipe" });
     // -p: once head has its bytes and exits, tee carries on writing to the others.
-    const splitter = startChild("tee", ["-p", ...readers.fifos], { stdin: dump.stdout!, stdout: compressor.stdin! });
-    const stages = [dump, splitter, ...readers.children, compressor];
+    const splitter = ends && startChild("tee", ["-p", ...ends.fifos], { stdin: dump.stdout!, stdout: compressor.stdin! });
+    const stages = [dump, ...(ends && splitter ? [splitter, ends.head, ends.tail] : []), compressor];
     const stopAll = () => stages.forEach((stage) => stage.stop());
     signal.addEventListener("abort", stopAll, { once: true });
-    const progress = options.onProgress ? watchBytesRead(splitter, options.onProgress) : undefined;
-    // The exact count, once the dump has ended, however it ended.
-    if (options.onProgress) void readers.count.then(options.onProgress, () => undefined);
+    // The compressor counts: it reads every byte, and lives until the artifact is written.
+    const progress = options.onProgress ? watchBytesRead(compressor, options.onProgress) : undefined;
     // Read from the start: once a child exits, node drains (and drops) any stdout nobody listens
     // to, and a small dump's compressor can exit before storage begins to read — an empty "success".
     const output = new PassThrough();
@@ -104,6 +103,8 @@ export async function dumpDatabase(options: DumpOptions): Promise<Component> {
       stored = await storage.put(key, Readable.from(body()), { signal });
     } catch (error) {
       stopAll();
+      // Unread output would hold the draining pipeline open for ever.
+      output.destroy();
       // No child outlives the dump, and the defaults file is only removed once they are gone.
       await Promise.allSettled(finished);
       if (signal.aborted) throw new MysqlError(`${where}: cancelled; nothing was stored at ${key}`, false, "ABORTED", { cause: error });
@@ -114,7 +115,7 @@ export async function dumpDatabase(options: DumpOptions): Promise<Component> {
       progress?.stop();
     }
 
-    const source = readers.ends ? parsePositions((await readers.ends.header).toString("utf8"), (await readers.ends.trailer).toString("utf8")) : undefined;
+    const source = ends ? parsePositions((await ends.header).toString("utf8"), (await ends.trailer).toString("utf8")) : undefined;
     return {
       name: "mysql",
       artifacts: [{ name: key.split("/").pop()!, size: stored.size, sha256: stored.sha256, compression }],
@@ -212,22 +213,30 @@ export async function estimateDumpBytes(target: MysqlTarget, signal: AbortSignal
  */
 export async function fingerprint(options: { target: MysqlTarget; database: string; signal?: AbortSignal; timeoutMs?: number }): Promise<Fingerprint> {
   const { target, database } = options;
-  const session = await connectMysql({ ...target, database }, { timeoutMs: options.timeoutMs ?? 600_000, signal: options.signal ?? new AbortController().signal });
+  const connect = () => connectMysql({ ...target, database }, { timeoutMs: options.timeoutMs ?? 600_000, signal: options.signal ?? new AbortController().signal });
+  // Two sessions, biggest tables first: each scan is one core's work, and a deep verify waits for the last.
+  const sessions = [await connect()];
   try {
-    const tables = await session.query<{ name: string }>(
-      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'",
+    const tables = await sessions[0]!.query<{ name: string }>(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY DATA_LENGTH DESC, TABLE_NAME",
       [database],
     );
+    if (tables.length > 1) sessions.push(await connect());
+    const queue = tables.map((t) => t.name);
     const result: Fingerprint["tables"] = [];
-    for (const { name } of tables) {
-      const table = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
-      const [count] = await session.query<{ rows: number | string }>(`SELECT COUNT(*) AS \`rows\` FROM ${table}`);
-      const [checksum] = await session.query<{ Checksum: number | string | null }>(`CHECKSUM TABLE ${table}`);
-      result.push({ name, rows: Number(count!.rows), checksum: String(checksum?.Checksum ?? "none") });
-    }
+    await Promise.all(
+      sessions.map(async (session) => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+          const table = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
+          const [count] = await session.query<{ rows: number | string }>(`SELECT COUNT(*) AS \`rows\` FROM ${table}`);
+          const [checksum] = await session.query<{ Checksum: number | string | null }>(`CHECKSUM TABLE ${table}`);
+          result.push({ name, rows: Number(count!.rows), checksum: String(checksum?.Checksum ?? "none") });
+        }
+      }),
+    );
     return { tables: result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   } finally {
-    await session.close();
+    await Promise.all(sessions.map((session) => session.close()));
   }
 }
 
@@ -315,20 +324,13 @@ function decompressorArguments(compression: DumpCompression): string[] {
   return compression === "zstd" ? ["-d", "-q", "-c"] : ["-d", "-c"];
 }
 
-/**
- * The readers tee feeds besides the compressor, each on a new FIFO (0600, in the caller's private
- * directory): `wc -c` for the exact size, and `head` / `tail` for the header and trailer.
- */
-async function dumpReaders(directory: string, positions: boolean) {
-  const fifo = (name: string) => join(directory, `${name}.fifo`);
-  const fifos = positions ? [fifo("count"), fifo("header"), fifo("trailer")] : [fifo("count")];
+/** `head` and `tail` reading two new FIFOs (0600, in the caller's private directory) that tee writes the dump into. */
+async function dumpEnds(directory: string) {
+  const fifos = [join(directory, "header.fifo"), join(directory, "trailer.fifo")] as const;
   await readOutput("mkfifo", ["-m", "600", ...fifos]);
-  const counter = startChild("wc", ["-c", fifos[0]!], { stdin: "ignore", stdout: "pipe" });
-  const count = collect(counter.stdout!).then((text) => Number(text.toString("utf8").trim().split(/\s+/)[0]));
-  if (!positions) return { fifos, children: [counter], count, ends: undefined };
-  const head = startChild("head", ["-c", String(headerBytes), fifos[1]!], { stdin: "ignore", stdout: "pipe" });
-  const tail = startChild("tail", ["-c", String(trailerBytes), fifos[2]!], { stdin: "ignore", stdout: "pipe" });
-  return { fifos, children: [counter, head, tail], count, ends: { header: collect(head.stdout!), trailer: collect(tail.stdout!) } };
+  const head = startChild("head", ["-c", String(headerBytes), fifos[0]], { stdin: "ignore", stdout: "pipe" });
+  const tail = startChild("tail", ["-c", String(trailerBytes), fifos[1]], { stdin: "ignore", stdout: "pipe" });
+  return { fifos, head, tail, header: collect(head.stdout!), trailer: collect(tail.stdout!) };
 }
 
 /** All of a small stream (a header, a trailer), read from the start. */
