@@ -2,7 +2,7 @@ import { z } from "zod";
 import { componentNames } from "../domain/backups/manifest.js";
 import { retentionPolicySchema } from "../domain/backups/retention.js";
 import { defaultCleanupTargets } from "../domain/db-maintenance/cleanup.js";
-import { cron, duration } from "./fields.js";
+import { cron, duration, durationOrZero } from "./fields.js";
 
 /**
  * `backups:` — where sets go, what they hold, how long they stay and when they are taken — and
@@ -95,7 +95,7 @@ export const dbMaintenanceConfig = z
       )
       .default(defaultCleanupTargets.map((t) => ({ ...t }))),
     batchSize: z.number().int().min(1).max(100_000, "must be at most 100000 rows a batch").default(1000),
-    pause: duration.default(200),
+    pause: durationOrZero.default(200),
     analyze: z.array(identifier).default([]),
     optimize: z.array(identifier).default([]),
     /** OPTIMIZE of an InnoDB table bigger than this rebuilds it (a copy, locks); it is held back unless approved. */
