@@ -181,6 +181,8 @@ describe("a backup set of the game database and Redis", () => {
   it("overwrites the live database and Redis only with overwrite, after a safety set of what it replaces", async () => {
     const conn = await mysql.createConnection({ host: service.host, port: service.port, user: service.user, password: service.password, database: game });
     await conn.query("DELETE FROM items WHERE id <= 100");
+    // A table made after the backup: the restore leaves it alone, and says so.
+    await conn.query("CREATE TABLE season_pass (id INT PRIMARY KEY)");
     await conn.end();
     const client = new Redis({ port: redis.port, password: "redis-secret" });
     await client.set("after-backup", "1");
@@ -192,6 +194,7 @@ describe("a backup set of the game database and Redis", () => {
     expect(outcome.safetySet).toBeTruthy();
     expect((await store.backups.get(outcome.safetySet!))?.components).toEqual(["mysql", "redis"]);
     expect(outcome.mysql?.fingerprintMatches).toBe(true);
+    expect(outcome.mysql?.extraTables).toEqual(["season_pass"]);
     expect(outcome.redis?.keys).toBe(540);
     expect(await client.exists("after-backup")).toBe(0);
     client.disconnect();

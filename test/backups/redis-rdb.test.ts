@@ -205,14 +205,59 @@ describe("redis RDB backup", () => {
     expect(readdirSync(storageDir)).not.toContain("set-bad");
   });
 
-  it("a server that refuses SYNC fails redis-cli, which fails the component naming the BGSAVE fallback; nothing is stored", async () => {
-    const managed = await privateServer(['rename-command SYNC ""', "requirepass managed-pass-55"]);
-    await client(managed.port, "managed-pass-55").set("k", "v").finally(() => undefined);
+  it("a server that refuses SYNC and CONFIG fails the component naming the BGSAVE fallback; nothing is stored", async () => {
+    const managed = await privateServer(['rename-command SYNC ""', 'rename-command CONFIG ""', "requirepass managed-pass-55"]);
+    const c = client(managed.port, "managed-pass-55");
+    await c.set("k", "v");
+    c.disconnect();
     const error = await failureOf(dumpRdb({ target: target(managed.port, "managed-pass-55"), storage, key: "set-managed/dump.rdb.zst", compression: "zstd", signal }));
-    expect(error.message).toMatch(/refused SYNC.*BGSAVE.*LASTSAVE/s);
+    expect(error.message).toMatch(/refused SYNC.*CONFIG GET.*BGSAVE.*LASTSAVE/s);
     expect(error.message).not.toContain("managed-pass-55");
     expect(await storage.list("set-managed/")).toEqual([]);
     await managed.stop();
+  });
+
+  it("where SYNC is refused, waits out a BGSAVE already running, then copies the RDB of a BGSAVE of its own", async () => {
+    // Each key slows a save by 2 ms: the test's own BGSAVE is most likely still running when the dump looks.
+    const password = "nosync-pass-3c1d";
+    const nosync = await privateServer(['rename-command SYNC ""', 'rename-command PSYNC ""', "rdb-key-save-delay 2000", `requirepass ${password}`]);
+    const c = client(nosync.port, password);
+    const p = c.pipeline();
+    for (let i = 0; i < 300; i++) p.set(`player:${i}:name`, `name-${i}`);
+    p.select(2);
+    for (let i = 0; i < 50; i++) p.hset(`guild:${i}`, { size: String(i) });
+    p.select(0);
+    await p.exec();
+    const saves = Number(/rdb_saves:(\d+)/.exec(await c.info("persistence"))![1]);
+    expect(await c.bgsave()).toMatch(/started/);
+    // Written after that save forked: only a save started later holds it.
+    await c.set("written-after-first-bgsave", "1");
+
+    const { component, keys } = await dumpRdb({ target: target(nosync.port, password), storage, key: "set-nosync/dump.rdb.zst", compression: "zstd", signal });
+    expect(keys).toEqual({ 0: 301, 2: 50 });
+    expect(component).toMatchObject({ name: "redis", artifacts: [{ name: "dump.rdb.zst", compression: "zstd" }], tool: { name: "redis-server" } });
+    expect(Number(/rdb_saves:(\d+)/.exec(await c.info("persistence"))![1])).toBe(saves + 2);
+    const rdb = execFileSync("zstd", ["-d", "-q", "-c"], { input: readFileSync(join(storageDir, "set-nosync/dump.rdb.zst")) });
+    expect(rdb.subarray(0, 5).toString()).toBe("REDIS");
+    expect(rdb[rdb.length - 9]).toBe(0xff);
+    expect((await verifyRdb({ storage, key: "set-nosync/dump.rdb.zst", compression: "zstd", signal })).keys).toEqual(keys);
+    c.disconnect();
+    await nosync.stop();
+  });
+
+  it("where SYNC is refused and the BGSAVE fails, the component fails naming the server, not the password; nothing is stored", async () => {
+    // Root writes anywhere a chmod forbids, but no one creates files in /proc. `dir` is a protected config since Redis 7.
+    const password = "failsave-pass-8e0a";
+    const failing = await privateServer(['rename-command SYNC ""', "enable-protected-configs yes", `requirepass ${password}`]);
+    const c = client(failing.port, password);
+    await c.set("k", "v");
+    await c.call("CONFIG", "SET", "dir", "/proc");
+    const error = await failureOf(dumpRdb({ target: target(failing.port, password), storage, key: "set-failsave/dump.rdb.zst", compression: "zstd", signal }));
+    expect(error.message).toMatch(new RegExp(`BGSAVE on redis test 127\\.0\\.0\\.1:${failing.port} failed.*nothing was stored`, "s"));
+    expect(JSON.stringify({ message: error.message, stack: error.stack, cause: String(error.cause) })).not.toContain(password);
+    expect(await storage.list("set-failsave/")).toEqual([]);
+    c.disconnect();
+    await failing.stop();
   });
 
   it("verify of an artifact with one flipped byte fails naming it, and leaves no scratch server directory", async () => {

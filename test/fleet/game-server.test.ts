@@ -189,7 +189,8 @@ describe("faults for drills", () => {
 
   it("a CPU burn can run in a worker thread instead of the game loop", async () => {
     const start = await cpuSeconds();
-    const injected = (await adminCall(drills, "/admin/faults", { fault: "cpu-burn", durationMs: 800, thread: "worker" })).json();
+    // Long enough to burn 0.2 CPU-s even with the machine's two cores shared with other test files.
+    const injected = (await adminCall(drills, "/admin/faults", { fault: "cpu-burn", durationMs: 2000, thread: "worker" })).json();
     expect(injected.injected).toMatchObject({ fault: "cpu-burn", thread: "worker" });
     // The game loop stays free: the admin API answers while the worker burns.
     expect((await adminCall(drills, "/admin/status")).status).toBe(200);
@@ -200,7 +201,8 @@ describe("faults for drills", () => {
   it("a CPU profile of a server that has been burning for a while names the burn as its hottest function", async () => {
     await adminCall(drills, "/admin/faults", { fault: "cpu-burn", durationMs: 10_000 });
     // As a runbook finds it: hot already, its code long optimized by the time the profile starts.
-    await eventually(async () => ((await adminCall(drills, "/admin/status")).json().cpuPercent >= 50 ? true : undefined), "the server to run hot");
+    // 20 %, not 100: the machine's two cores are shared with other test files.
+    await eventually(async () => ((await adminCall(drills, "/admin/status")).json().cpuPercent >= 20 ? true : undefined), "the server to run hot");
     const answer = await adminCall(drills, "/admin/profile", { durationMs: 1500 });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-disposition")).toMatch(/^attachment; filename="drills-1-\d+\.cpuprofile"$/);

@@ -9,7 +9,7 @@ import type { BackupStorage } from "../../integrations/storage/storage.js";
 import type { Store } from "../../store/store.js";
 import { mysqlTargetOf, openCluster, readSecretsKey } from "./set-components.js";
 import { takeBackup } from "./take-backup.js";
-import { checkArtifacts, compareFingerprints, compressionOf, only, readManifest } from "./verify-backup.js";
+import { checkArtifacts, compressionOf, fingerprintDifferences, listed, only, readManifest } from "./verify-backup.js";
 
 /**
  * Restore, in two halves so a person can approve what will happen before it does:
@@ -109,7 +109,7 @@ export interface RestoreOutcome {
   id: string;
   /** The safety set taken of what an overwrite replaced: the way back. */
   safetySet?: string;
-  mysql?: { database: string; tables: number; rows: number; fingerprintMatches: boolean | "no fingerprint yet" };
+  mysql?: { database: string; tables: number; rows: number; fingerprintMatches: boolean | "no fingerprint yet"; extraTables: string[] };
   redis?: { where: string; keys?: number };
   files?: { to: string; files: number; bytes: number };
   kubernetes?: { applied: string[] };
@@ -169,13 +169,20 @@ export async function applyRestore(options: ApplyRestoreOptions): Promise<Restor
         await restoreDump({ target, storage, key: `${plan.id}/${artifact.name}`, compression: compressionOf(artifact), database, replace: plan.overwrite, signal });
         const restored = await fingerprint({ target, database, signal });
         let matches: boolean | "no fingerprint yet" = "no fingerprint yet";
+        let extraTables: string[] = [];
         if (manifest.fingerprint) {
-          compareFingerprints(plan.id, { tables: manifest.fingerprint.tables }, restored);
+          const compared = fingerprintDifferences({ tables: manifest.fingerprint.tables }, restored);
+          // Kept for inspection: the restore ran, and what differs is the evidence.
+          if (compared.differences.length > 0)
+            throw new BackupError(`restore of ${plan.id} into ${database}: the restored tables differ from the set's fingerprint (${listed(compared.differences)}); was something writing to ${database}?`);
           matches = true;
+          extraTables = compared.extraTables;
         }
-        return { database, tables: restored.tables.length, rows: restored.tables.reduce((s, t) => s + t.rows, 0), fingerprintMatches: matches };
+        return { database, tables: restored.tables.length, rows: restored.tables.reduce((s, t) => s + t.rows, 0), fingerprintMatches: matches, extraTables };
       },
-      (r) => `${r.tables} tables, ${r.rows} rows in ${database}${r.fingerprintMatches === true ? ", identical to the set's fingerprint" : ""}`,
+      (r) =>
+        `${r.tables} tables, ${r.rows} rows in ${database}${r.fingerprintMatches === true ? ", identical to the set's fingerprint" : ""}` +
+        (r.extraTables.length > 0 ? `; tables not in the set were left as they were: ${r.extraTables.join(", ")}` : ""),
     );
   }
   if (plan.redis) {

@@ -209,22 +209,36 @@ async function scratchMysqlFingerprint(config: Config, storage: BackupStorage, i
   }
 }
 
-/** Names the first tables whose rows or checksum differ, or the key count. */
-export function compareFingerprints(id: string, expected: Fingerprint | undefined, actual: Fingerprint): void {
-  if (!expected) return;
-  const problems: string[] = [];
+/**
+ * How `actual` differs from the set's fingerprint, one line per table (or the key count);
+ * tables the fingerprint does not know are listed apart: a restore over a live database keeps
+ * tables created after the backup.
+ */
+export function fingerprintDifferences(expected: Fingerprint, actual: Fingerprint): { differences: string[]; extraTables: string[] } {
+  const differences: string[] = [];
   const actualTables = new Map(actual.tables.map((t) => [t.name, t]));
   for (const table of expected.tables) {
     const found = actualTables.get(table.name);
-    if (!found) problems.push(`table ${table.name} is missing`);
+    if (!found) differences.push(`table ${table.name} is missing`);
     else if (found.rows !== table.rows || found.checksum !== table.checksum)
-      problems.push(`table ${table.name}: ${found.rows} rows, checksum ${found.checksum}; the set's fingerprint says ${table.rows} rows, checksum ${table.checksum}`);
+      differences.push(`table ${table.name}: ${found.rows} rows, checksum ${found.checksum}; the set's fingerprint says ${table.rows} rows, checksum ${table.checksum}`);
   }
-  for (const name of actualTables.keys()) if (!expected.tables.some((t) => t.name === name)) problems.push(`table ${name} is not in the set's fingerprint`);
   if (expected.redisKeys !== undefined && actual.redisKeys !== undefined && expected.redisKeys !== actual.redisKeys)
-    problems.push(`redis holds ${actual.redisKeys} keys; the set's fingerprint says ${expected.redisKeys}`);
-  if (problems.length > 0)
-    throw new CorruptSetError(`backup set ${id} does not restore to what its first verify saw: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+    differences.push(`redis holds ${actual.redisKeys} keys; the set's fingerprint says ${expected.redisKeys}`);
+  const extraTables = [...actualTables.keys()].filter((name) => !expected.tables.some((t) => t.name === name));
+  return { differences, extraTables };
+}
+
+/** A verify's restore must be exactly the first one's: any difference, an extra table too, means the set changed. */
+function compareFingerprints(id: string, expected: Fingerprint | undefined, actual: Fingerprint): void {
+  if (!expected) return;
+  const { differences, extraTables } = fingerprintDifferences(expected, actual);
+  const problems = [...differences, ...extraTables.map((name) => `table ${name} is not in the set's fingerprint`)];
+  if (problems.length > 0) throw new CorruptSetError(`backup set ${id} does not restore to what its first verify saw: ${listed(problems)}`);
+}
+
+export function listed(problems: readonly string[]): string {
+  return `${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`;
 }
 
 export function only(component: Component): Artifact {

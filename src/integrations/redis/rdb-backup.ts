@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { access, mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { Duplex, Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,9 +22,10 @@ import { parseInfo } from "./server-info.js";
 
 /**
  * The Redis component of a backup set: an RDB taken over the replication protocol
- * (`redis-cli --rdb -`), proved by loading it into a scratch redis-server, and restored onto a
- * live server by making that server a replica of the scratch one, so its old data stays in
- * place until the new data has fully arrived (no FLUSHALL-then-load window).
+ * (`redis-cli --rdb -`), or copied after a BGSAVE where SYNC is refused, proved by loading it
+ * into a scratch redis-server, and restored onto a live server by making that server a replica
+ * of the scratch one, so its old data stays in place until the new data has fully arrived (no
+ * FLUSHALL-then-load window).
  */
 
 export type RdbCompression = "zstd" | "gzip";
@@ -37,7 +38,8 @@ const defaultWaitMs = 10 * 60_000;
 // A diskless SYNC ends with a 40-byte random marker; redis-cli truncates it away only when it
 // writes a file, never on stdout.
 const eofMarkSize = 40;
-// RDB's end: the EOF opcode, then an 8-byte CRC64.
+// An RDB file starts with "REDIS" and its version; it ends with the EOF opcode, then an 8-byte CRC64.
+const rdbMagic = "REDIS";
 const rdbEofOpcode = 0xff;
 
 export interface DumpRdbOptions {
@@ -47,6 +49,8 @@ export interface DumpRdbOptions {
   key: string;
   compression: RdbCompression;
   signal: AbortSignal;
+  /** Where SYNC is refused: how long the BGSAVE (and one already running) may take (default 10 min). */
+  timeoutMs?: number;
 }
 
 /**
@@ -54,11 +58,14 @@ export interface DumpRdbOptions {
  * Every stage's exit status is checked before the store keeps the object: a redis-cli or zstd
  * failure fails the body, so `put` leaves nothing behind.
  *
+ * Where the server refuses SYNC, its RDB file is copied instead after a BGSAVE of ours, when that
+ * file is reachable from this host (`CONFIG GET dir` answers and the file is readable here).
+ *
  * `keys` is INFO keyspace read just before the transfer: under writes it may differ slightly from
  * what the RDB holds; the counts verify reads from the artifact itself are the fingerprint.
  */
 export async function dumpRdb(options: DumpRdbOptions): Promise<{ component: Component; keys: KeyCounts }> {
-  const { target, storage, key, compression, signal } = options;
+  const { target, key, compression, signal } = options;
   // Reachability and the password are checked here, with a timeout redis-cli does not have.
   const client = await connectRedis(target, { timeoutMs: connectTimeoutMs, signal });
   let keys: KeyCounts;
@@ -73,42 +80,157 @@ export async function dumpRdb(options: DumpRdbOptions): Promise<{ component: Com
     client.disconnect();
   }
 
+  const sync = await streamBySync(options);
+  const stored = "stored" in sync ? sync.stored : await copyAfterBgsave(options, sync.refused);
+  return {
+    component: {
+      name: "redis",
+      artifacts: [{ name: key.slice(key.lastIndexOf("/") + 1), size: stored.size, sha256: stored.sha256, compression }],
+      tool: { name: "redis-server", version },
+    },
+    keys,
+  };
+}
+
+/** `redis-cli --rdb -` into the store; `refused` (what redis-cli said) when the server refuses SYNC. */
+async function streamBySync(options: DumpRdbOptions): Promise<{ stored: PutResult } | { refused: string }> {
+  const { target, key, signal } = options;
   const args = ["-h", target.host, "-p", String(target.port), ...(target.username ? ["--user", target.username] : []), ...(target.tls ? ["--tls", "--sni", target.host] : []), "--rdb", "-"];
   // The password goes through the environment, which other users cannot read; argv they can (ps).
   const env: NodeJS.ProcessEnv = { ...process.env, REDISCLI_AUTH: target.password?.reveal() };
   // Never one inherited from our own environment, meant for some other server.
   if (env.REDISCLI_AUTH === undefined) delete env.REDISCLI_AUTH;
   const cli = startProcess("redis-cli", args, { env, stdin: "ignore" });
-  const codec = compressor(compression);
-  const stopAll = () => {
-    cli.stop();
-    codec.stop();
-  };
-  signal.addEventListener("abort", stopAll, { once: true });
-  const rdb = endOfRdb(cli);
-  const checked = afterFlush(() => codec.finished());
+  signal.addEventListener("abort", cli.stop, { once: true });
   try {
-    const flowing = pipeline(cli.stdout!, rdb, codec.stream, checked, { signal });
-    const [stored, flowed] = await Promise.allSettled([storage.put(key, checked, { signal, contentType: "application/octet-stream" }), flowing]);
-    if (stored.status === "fulfilled" && flowed.status === "fulfilled") {
-      return {
-        component: {
-          name: "redis",
-          artifacts: [{ name: key.slice(key.lastIndexOf("/") + 1), size: stored.value.size, sha256: stored.value.sha256, compression }],
-          tool: { name: "redis-server", version },
-        },
-        keys,
-      };
-    }
+    return { stored: await storeCompressed(cli.stdout!, endOfRdb(cli), options) };
+  } catch (failure) {
     // redis-cli's own account of what went wrong beats the echo it caused downstream.
     const exit = await cli.exit;
-    if (exit.code !== 0) throw cliFailure(exit, cli.stderr.text(), target);
-    const failure = flowed.status === "rejected" ? flowed.reason : (stored as PromiseRejectedResult).reason;
+    if (exit.code !== 0) {
+      const said = redact(cli.stderr.text(), target);
+      if (syncRefusal.test(said)) return { refused: said };
+      throw cliFailure(exit, said, target);
+    }
     if (failure instanceof StorageError || failure instanceof RedisError) throw failure;
     throw new BackupError(`redis dump of ${target.label} to ${key}: ${redact(messageOf(failure), target)}; nothing was stored`, { cause: failure });
   } finally {
-    signal.removeEventListener("abort", stopAll);
-    stopAll();
+    signal.removeEventListener("abort", cli.stop);
+    cli.stop();
+  }
+}
+
+/**
+ * The fallback where SYNC is refused: BGSAVE, then copy the file it wrote. The file is opened
+ * once and read from that descriptor, so a later BGSAVE renaming a new file over it cannot mix
+ * two snapshots into one artifact.
+ */
+async function copyAfterBgsave(options: DumpRdbOptions, refusal: string): Promise<PutResult> {
+  const { target, key, signal } = options;
+  const client = await connectRedis(target, { timeoutMs: connectTimeoutMs, signal });
+  let path: string;
+  let newerThan: number;
+  try {
+    path = await reachableRdbFile(client, target, refusal);
+    newerThan = await bgsave(client, target, path, Date.now() + (options.timeoutMs ?? defaultWaitMs), signal);
+  } catch (error) {
+    if (error instanceof RedisError) throw error;
+    throw describeRedisError(error, target);
+  } finally {
+    client.disconnect();
+  }
+
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, "r");
+    // LASTSAVE and the file's time come from the same clock when the file is on the server's host:
+    // a file not written since the LASTSAVE our save had to beat belongs to some other server.
+    const modified = Math.floor((await file.stat()).mtimeMs / 1000);
+    if (modified <= newerThan) {
+      throw new BackupError(
+        `redis dump of ${target.label}: ${path} on this host was last written at ${new Date(modified * 1000).toISOString()}, before the BGSAVE that just finished there, so it is not that server's RDB (is Redis on another host, or in a container with a filesystem of its own?); nothing was stored`,
+      );
+    }
+    const body = file.createReadStream();
+    // The stream closes the descriptor from here on, also when it fails.
+    file = undefined;
+    return await storeCompressed(body, wholeRdb(), options);
+  } catch (error) {
+    if (error instanceof StorageError || error instanceof BackupError) throw error;
+    throw new BackupError(`redis dump of ${target.label} to ${key}: copy of ${path} after BGSAVE: ${redact(messageOf(error), target)}; nothing was stored`, { cause: error });
+  } finally {
+    await file?.close();
+  }
+}
+
+/**
+ * `<dir>/<dbfilename>` from the server's CONFIG, when this host can read it; else the SYNC
+ * refusal, saying why the fallback does not apply (managed services rename or refuse CONFIG).
+ */
+async function reachableRdbFile(client: Redis, target: RedisTarget, refusal: string): Promise<string> {
+  let dir: string;
+  let name: string;
+  try {
+    dir = await configGet(client, "dir");
+    name = await configGet(client, "dbfilename");
+  } catch (error) {
+    throw syncRefused(target, refusal, `it refuses CONFIG GET dir too (${redact(messageOf(error), target).split("\n")[0]})`);
+  }
+  if (!isAbsolute(dir) || name === "") throw syncRefused(target, refusal, `CONFIG GET dir and dbfilename answered "${dir}" and "${name}", not a file path`);
+  const path = join(dir, name);
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") throw syncRefused(target, refusal, `its RDB file ${path} is not readable by this process (${code})`);
+    // Never saved yet: the BGSAVE creates the file; its directory must at least be here.
+    await access(dir, constants.X_OK).catch(() => {
+      throw syncRefused(target, refusal, `its RDB directory ${dir} is not on this host`);
+    });
+  }
+  return path;
+}
+
+/**
+ * Runs a BGSAVE of our own to completion and returns the LASTSAVE it had to beat. A save already
+ * running is waited out first, not taken: its snapshot may predate the backup request.
+ */
+async function bgsave(client: Redis, target: RedisTarget, path: string, deadline: number, signal: AbortSignal): Promise<number> {
+  const pause = async (what: string) => {
+    if (Date.now() > deadline) throw new RedisError(`redis ${target.label}: ${what} did not finish in time; raise timeoutMs for a large dataset, or check the server's log`, true);
+    await sleep(100, undefined, { signal });
+  };
+  for (;;) {
+    signal.throwIfAborted();
+    const before = parseInfo(await client.info("persistence"));
+    // BGSAVE refuses to run beside another save or an AOF rewrite.
+    if (before.rdb_bgsave_in_progress === "1" || before.aof_rewrite_in_progress === "1") {
+      await pause("a BGSAVE or AOF rewrite already running there");
+      continue;
+    }
+    const lastSave = Number(before.rdb_last_save_time);
+    // LASTSAVE has one-second steps: a save of ours ending in the same second as the last one would not move it.
+    const [seconds, micros] = ((await client.call("TIME")) as string[]).map(Number) as [number, number];
+    if (seconds <= lastSave) await sleep((lastSave + 1 - seconds) * 1000 - micros / 1000, undefined, { signal });
+    try {
+      await client.call("BGSAVE");
+    } catch (error) {
+      // Someone else's save won the race since we looked: wait for it, then start ours.
+      if (!/already in progress|rewriting in progress/i.test(messageOf(error))) throw error;
+      await pause("a BGSAVE already running there");
+      continue;
+    }
+    // The fork happened before BGSAVE answered: in-progress is 1 from here until our save (or a later one) ends.
+    for (;;) {
+      await pause("the BGSAVE");
+      const after = parseInfo(await client.info("persistence"));
+      if (after.rdb_bgsave_in_progress === "1") continue;
+      if (Number(after.rdb_last_save_time) > lastSave && after.rdb_last_bgsave_status === "ok") return lastSave;
+      throw new RedisError(
+        `BGSAVE on redis ${target.label} failed (rdb_last_bgsave_status:${after.rdb_last_bgsave_status ?? "?"}); its log says why (often a full disk, or a directory it cannot write: it saves to ${path}); nothing was stored`,
+        false,
+      );
+    }
   }
 }
 
@@ -137,6 +259,45 @@ function endOfRdb(cli: Running): Transform {
       });
     },
   });
+}
+
+/** A pass-through that fails at the end unless the bytes were a whole RDB: "REDIS" first, the EOF opcode and a CRC64 last. */
+function wholeRdb(): Transform {
+  let head: Buffer = Buffer.alloc(0);
+  let tail: Buffer = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (head.length < rdbMagic.length) head = Buffer.concat([head, chunk]).subarray(0, rdbMagic.length);
+      tail = (chunk.length >= 9 ? chunk : Buffer.concat([tail, chunk])).subarray(-9);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (head.toString("latin1") !== rdbMagic) return callback(new Error(`the file does not start with "${rdbMagic}": it is not an RDB`));
+      if (tail.length < 9 || tail[0] !== rdbEofOpcode) return callback(new Error("the file does not end with the RDB end (EOF opcode and CRC64): it is incomplete"));
+      callback();
+    },
+  });
+}
+
+/**
+ * Streams `source` through `guard` and the compressor into `storage`. The body's end waits for
+ * the compressor's exit status, so any failing stage fails `put`, which then keeps nothing.
+ */
+async function storeCompressed(source: Readable, guard: Transform, options: DumpRdbOptions): Promise<PutResult> {
+  const { storage, key, compression, signal } = options;
+  const codec = compressor(compression);
+  signal.addEventListener("abort", codec.stop, { once: true });
+  const checked = afterFlush(() => codec.finished());
+  try {
+    // Wired in the same tick the compressor starts: a child's stdout that nobody reads yet is drained and dropped when it exits.
+    const flowing = pipeline(source, guard, codec.stream, checked, { signal });
+    const [stored, flowed] = await Promise.allSettled([storage.put(key, checked, { signal, contentType: "application/octet-stream" }), flowing]);
+    if (stored.status === "fulfilled" && flowed.status === "fulfilled") return stored.value;
+    throw flowed.status === "rejected" ? flowed.reason : (stored as PromiseRejectedResult).reason;
+  } finally {
+    signal.removeEventListener("abort", codec.stop);
+    codec.stop();
+  }
 }
 
 export interface VerifyRdbOptions {
@@ -343,14 +504,18 @@ async function configGet(client: Redis, name: string): Promise<string> {
   return answer[1] ?? "";
 }
 
-function cliFailure(exit: Exit, stderr: string, target: RedisTarget): Error {
-  const said = redact(stderr, target);
-  if (/SYNC with master failed/i.test(said)) {
-    return new RedisError(
-      `redis ${target.label} refused SYNC (${lastLines(said)}), as managed services (ElastiCache, MemoryStore, Azure Cache) do, so its RDB cannot be streamed from here. Back it up where its RDB file is: BGSAVE on the Redis host, wait for LASTSAVE to change, then copy its dump.rdb into the set (or export the provider's snapshot)`,
-      false,
-    );
-  }
+// What redis-cli says when the server refuses SYNC (renamed, or denied by a managed service).
+const syncRefusal = /SYNC with master failed/i;
+
+function syncRefused(target: RedisTarget, said: string, fallback: string): RedisError {
+  return new RedisError(
+    `redis ${target.label} refused SYNC (${lastLines(said)}), as managed services (ElastiCache, MemoryStore, Azure Cache) do, so its RDB cannot be streamed from here; nor copied after a BGSAVE: ${fallback}. Back it up where its RDB file is: BGSAVE on the Redis host, wait for LASTSAVE to change, then copy its dump.rdb into the set (or export the provider's snapshot)`,
+    false,
+  );
+}
+
+/** `said` is redis-cli's stderr, already redacted. */
+function cliFailure(exit: Exit, said: string, target: RedisTarget): Error {
   if (/AUTH failed|WRONGPASS|NOAUTH|invalid password/i.test(said)) {
     return new RedisError(`redis-cli could not authenticate to ${target.host}:${target.port}: check the password (GAMEOPS_REDIS_PASSWORD_FILE); nothing was stored`, false);
   }
