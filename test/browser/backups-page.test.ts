@@ -15,7 +15,7 @@ import { TimerLoop } from "../../src/engine/timer-loop.js";
 import { loadCatalog, runbookFolders } from "../../src/runbooks/catalog.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
-import { launchChromium, soon } from "./chromium.js";
+import { launchChromium, soon, signIn, watchForProblems } from "./chromium.js";
 
 const hour = 3_600_000;
 const sha = (digit: string) => digit.repeat(64);
@@ -42,18 +42,8 @@ describe("console: Backups", () => {
 
   const row = (id: string, on: Page = page) => on.locator(`#backup-sets tr.set-row[data-set="${id}"]`);
 
-  async function signIn(on: Page, token: string) {
-    await on.getByLabel("API token").fill(token);
-    await on.getByRole("button", { name: "Sign in" }).click();
-  }
+  const watch = (on: Page) => watchForProblems(on, problems);
 
-  /** A script error or a CSP refusal (an inline style, say) shows here; the API's 4xx answers on purpose do not. */
-  function watch(on: Page) {
-    on.on("pageerror", (error) => problems.push(error.message));
-    on.on("console", (message) => {
-      if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
-    });
-  }
 
   async function seed(id: string, hoursAgo: number, startedBy: string, then: (id: string) => Promise<unknown>) {
     offsetMs = -hoursAgo * hour;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPagingServer, type PagingServer } from "../paging/paging-server.js";
-import { launchChromium, soon } from "./chromium.js";
+import { launchChromium, soon, signIn, watchForProblems } from "./chromium.js";
 
 const teamZone = "Asia/Seoul";
 
@@ -19,18 +19,8 @@ describe("console: Checklists", () => {
 
   const item = (id: string, on: Page = page) => on.locator(`#checklist-items li[data-item="${id}"]`);
 
-  async function signIn(on: Page, token: string) {
-    await on.getByLabel("API token").fill(token);
-    await on.getByRole("button", { name: "Sign in" }).click();
-  }
+  const watch = (on: Page) => watchForProblems(on, problems);
 
-  /** A script error or a CSP refusal (an inline style, say) shows here; the API's 400s on purpose do not. */
-  function watch(on: Page) {
-    on.on("pageerror", (error) => problems.push(error.message));
-    on.on("console", (message) => {
-      if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
-    });
-  }
 
   beforeAll(async () => {
     server = await startPagingServer({}, { GAMEOPS_TIME_ZONE: teamZone });

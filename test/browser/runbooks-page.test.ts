@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRunbookServer, type RunbookServer } from "../api/runbook-server.js";
-import { launchChromium, soon } from "./chromium.js";
+import { launchChromium, soon, signIn } from "./chromium.js";
 
 describe("console: Runbooks page", () => {
   let server: RunbookServer;
@@ -11,10 +11,6 @@ describe("console: Runbooks page", () => {
   let mina: string;
   let joon: string;
 
-  async function signIn(token: string) {
-    await page.getByLabel("API token").fill(token);
-    await page.getByRole("button", { name: "Sign in" }).click();
-  }
 
   beforeAll(async () => {
     server = await startRunbookServer();
@@ -32,7 +28,7 @@ describe("console: Runbooks page", () => {
 
   it("starts a runbook from the catalogue, shows it waiting live at its approval, and lets another lead approve it to the end", async () => {
     await page.goto(`${url}/#/runbooks`);
-    await signIn(mina);
+    await signIn(page, mina);
     await expect.poll(() => page.getByRole("heading", { name: "Runbooks", level: 1 }).isVisible(), soon).toBe(true);
     expect(await page.locator("#nav-runbooks").getAttribute("aria-current")).toBe("page");
     await expect.poll(() => page.locator("#catalogue li").count(), soon).toBe(4);
@@ -79,7 +75,7 @@ describe("console: Runbooks page", () => {
 
     // Another lead signs in on the same address and approves.
     await page.getByRole("button", { name: "Sign out" }).click();
-    await signIn(joon);
+    await signIn(page, joon);
     await expect.poll(() => page.locator("#approve-button").isEnabled(), soon).toBe(true);
     expect(await page.locator("#approval-reason").count()).toBe(0);
     await page.getByLabel("Comment").fill("go ahead");
