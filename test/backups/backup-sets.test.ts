@@ -155,9 +155,23 @@ describe("a backup set of the game database and Redis", () => {
     const plan = await planRestore({ config, storage, request, signal: signal() });
     expect(plan.replaces).toEqual([]);
     expect(plan.mysql?.database).toBe(`${game}_restore_${quiet.id.replace("-", "_")}`);
-    const outcome = await applyRestore({ config, store, storage, request, approvedDigest: plan.digest, startedBy: "test", signal: signal(), now });
+    const read: number[] = [];
+    const outcome = await applyRestore({
+      config,
+      store,
+      storage,
+      request,
+      approvedDigest: plan.digest,
+      startedBy: "test",
+      signal: signal(),
+      now,
+      onProgress: (event) => event.kind === "restoring" && read.push(event.bytes),
+    });
     expect(outcome.mysql?.fingerprintMatches).toBe(true);
     expect(outcome.safetySet).toBeUndefined();
+    // Progress: the dump's stored bytes, rising to all of them.
+    expect(read).toEqual([...read].sort((a, b) => a - b));
+    expect(read.at(-1)).toBe(quiet.components.find((c) => c.name === "mysql")!.artifacts[0]!.size);
     const restored = await fingerprint({ target: config.targets.mysql!, database: plan.mysql!.database });
     expect(restored).toEqual(live);
     // Redis without overwrite: an RDB file, the live server untouched.

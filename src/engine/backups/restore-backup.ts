@@ -103,7 +103,11 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   return { ...plan, digest: digestOf(plan) };
 }
 
-export type RestoreProgress = { kind: "component"; component: ComponentName; state: "running" | "done"; detail?: string } | { kind: "safety-set"; id: string };
+export type RestoreProgress =
+  | { kind: "component"; component: ComponentName; state: "running" | "done"; detail?: string }
+  | { kind: "safety-set"; id: string }
+  /** The dump's stored bytes read so far, of `size`. */
+  | { kind: "restoring"; component: ComponentName; bytes: number; size: number };
 
 export interface RestoreOutcome {
   id: string;
@@ -166,7 +170,16 @@ export async function applyRestore(options: ApplyRestoreOptions): Promise<Restor
     outcome.mysql = await step(
       "mysql",
       async () => {
-        await restoreDump({ target, storage, key: `${plan.id}/${artifact.name}`, compression: compressionOf(artifact), database, replace: plan.overwrite, signal });
+        await restoreDump({
+          target,
+          storage,
+          key: `${plan.id}/${artifact.name}`,
+          compression: compressionOf(artifact),
+          database,
+          replace: plan.overwrite,
+          signal,
+          onProgress: (bytes) => onProgress?.({ kind: "restoring", component: "mysql", bytes, size: artifact.size }),
+        });
         const restored = await fingerprint({ target, database, signal });
         let matches: boolean | "no fingerprint yet" = "no fingerprint yet";
         let extraTables: string[] = [];

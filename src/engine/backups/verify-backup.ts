@@ -32,6 +32,8 @@ export class CorruptSetError extends BackupError {
 
 export type VerifyProgress =
   | { kind: "artifact"; component: string; artifact: string; size: number; state: "reading" | "ok" }
+  /** The dump's stored bytes read so far by its scratch restore, of `size`. */
+  | { kind: "restoring"; component: string; bytes: number; size: number }
   | { kind: "deep"; component: string; state: "running" | "ok"; detail?: string };
 
 export interface VerifyOptions {
@@ -161,7 +163,11 @@ async function deepFingerprint(options: VerifyOptions, manifest: BackupManifest)
     return result;
   };
   const [tables, redisKeys] = await Promise.all([
-    step(mysql, (c) => scratchMysqlFingerprint(config, storage, manifest.id, c, signal), (t) => `${t.length} tables, ${t.reduce((s, x) => s + x.rows, 0)} rows`),
+    step(
+      mysql,
+      (c) => scratchMysqlFingerprint(config, storage, manifest.id, c, signal, (bytes, size) => onProgress?.({ kind: "restoring", component: "mysql", bytes, size })),
+      (t) => `${t.length} tables, ${t.reduce((s, x) => s + x.rows, 0)} rows`,
+    ),
     step(
       redis,
       async (c) => {
@@ -195,14 +201,21 @@ async function deepFingerprint(options: VerifyOptions, manifest: BackupManifest)
   return { tables: tables ?? [], ...(redisKeys === undefined ? {} : { redisKeys }) };
 }
 
-async function scratchMysqlFingerprint(config: Config, storage: BackupStorage, id: string, component: Component, signal: AbortSignal): Promise<Fingerprint["tables"]> {
+async function scratchMysqlFingerprint(
+  config: Config,
+  storage: BackupStorage,
+  id: string,
+  component: Component,
+  signal: AbortSignal,
+  onBytes: (bytes: number, size: number) => void,
+): Promise<Fingerprint["tables"]> {
   const { restoreDump, fingerprint, dropDatabase } = await import("../../integrations/mysql/dump.js");
   const target = mysqlTargetOf(config);
   const artifact = only(component);
   // A name no one else uses, removed whatever happens: a verify leaves no database behind.
   const database = `gameops_verify_${randomBytes(6).toString("hex")}`;
   try {
-    await restoreDump({ target, storage, key: `${id}/${artifact.name}`, compression: compressionOf(artifact), database, signal });
+    await restoreDump({ target, storage, key: `${id}/${artifact.name}`, compression: compressionOf(artifact), database, signal, onProgress: (bytes) => onBytes(bytes, artifact.size) });
     return (await fingerprint({ target, database, signal })).tables;
   } finally {
     await dropDatabase(target, database).catch(() => undefined);

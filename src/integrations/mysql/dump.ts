@@ -140,6 +140,8 @@ export interface RestoreOptions {
    */
   replace?: boolean;
   signal: AbortSignal;
+  /** Stored (compressed) bytes read so far, as they pass: against the artifact's size, the restore's progress. */
+  onProgress?: (bytes: number) => void;
 }
 
 /**
@@ -170,6 +172,8 @@ export async function restoreDump(options: RestoreOptions): Promise<void> {
       };
       signal.addEventListener("abort", stopAll, { once: true });
       try {
+        let read = 0;
+        if (options.onProgress) source.on("data", (chunk: Buffer) => options.onProgress!((read += chunk.length)));
         const reading = pipeline(source, decompressor.stdin!);
         reading.catch(() => undefined);
         await settle([decompressor.done, loader.done, reading], where, replace ? `${database} is half-loaded: restore the safety set` : `the new database ${database} is dropped`, signal).catch((error: unknown) => {

@@ -7,7 +7,9 @@ import { envConfig, failureOf, stepContext } from "./support.js";
 describe("backup and db_maintenance steps", () => {
   const config = envConfig({ GAMEOPS_MYSQL_URL: "mysql://backup@127.0.0.1:1/game" });
 
-  it("say in the plan what they change: verify and restore-plan read only, a dry-run prune too", () => {
+  it("say in the plan what they change: taking and verifying add only, a dry-run prune changes nothing", () => {
+    expect(backupStep.describe({ action: "backup" }, config).destructive).toBe(false);
+    expect(backupStep.describe({ action: "restore", approved_plan: "abc" }, config).destructive).toBe(false);
     expect(backupStep.describe({ action: "verify", set: "latest", deep: true }, config)).toMatchObject({ destructive: false, summary: expect.stringContaining("deeply") });
     expect(backupStep.describe({ action: "restore-plan", overwrite: true }, config)).toMatchObject({ destructive: false, summary: expect.stringContaining("OVER the live data") });
     expect(backupStep.describe({ action: "prune", dry_run: true }, config).destructive).toBe(false);
@@ -25,7 +27,7 @@ describe("backup and db_maintenance steps", () => {
 
   it("draws a bar that stops short of full while the estimate may be off", () => {
     expect(progressBar(512 * 1024 * 1024, 1024 * 1024 * 1024, 10)).toBe("▕█████░░░░░▏ 50% · 512.0 MiB of ≈ 1.0 GiB");
-    expect(progressBar(2048, 1024, 10)).toMatch(/^▕██████████▏ 99% /);
+    expect(progressBar(2048, 1024, 10)).toBe("▕██████████▏ 99% · 2.0 KiB, past the estimate of 1.0 KiB");
     expect(commaList(" mysql, ,redis ")).toEqual(["mysql", "redis"]);
   });
 });

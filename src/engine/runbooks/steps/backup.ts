@@ -16,7 +16,9 @@ type BackupSpec = StepSpec<"backup">;
 /** The module is the StepKind (loaded lazily by ./index.ts). */
 export const kind = "backup";
 
-const readOnly = new Set<BackupSpec["action"]>(["verify", "restore-plan"]);
+// Taking and verifying a set only add to storage, a restore without overwrite only adds a new
+// database and files: what removes or replaces data is prune and an overwriting restore.
+const harmless = new Set<BackupSpec["action"]>(["backup", "verify", "restore-plan"]);
 
 export function describe(spec: BackupSpec, config: Config): RenderedAction {
   const where = config.backups.storage.kind === "local" ? config.backups.storage.directory : `s3://${config.backups.storage.bucket}`;
@@ -32,7 +34,7 @@ export function describe(spec: BackupSpec, config: Config): RenderedAction {
     summary: summaries[spec.action],
     detail: { ...spec },
     ...(where ? { target: where } : {}),
-    destructive: !readOnly.has(spec.action) && !(spec.action === "prune" && flag(spec.dry_run)),
+    destructive: !harmless.has(spec.action) && !(spec.action === "prune" && flag(spec.dry_run)) && !(spec.action === "restore" && !flag(spec.overwrite)),
   };
 }
 
@@ -64,6 +66,7 @@ export async function execute(spec: BackupSpec, context: StepContext): Promise<S
       }
       case "verify": {
         const id = await resolveSet(store, spec.set, ["written", "verified"]);
+        const progress = throttledBytes(context);
         const outcome = await verifyBackup({
           config,
           store,
@@ -75,6 +78,7 @@ export async function execute(spec: BackupSpec, context: StepContext): Promise<S
           onProgress: (event) => {
             if (event.kind === "artifact" && event.state === "ok") context.log(`${event.component}/${event.artifact}: ${bytes(event.size)}, sha256 matches`);
             if (event.kind === "deep") context.log(`${event.component}: ${event.state === "running" ? "restoring into a scratch server…" : `restored: ${event.detail}`}`);
+            if (event.kind === "restoring") progress(`${event.component} restoring`, event.bytes, event.size);
           },
         });
         context.log(`backup set ${id} verified${outcome.fingerprintRecorded ? "; its fingerprint is recorded for later verifies and restores" : ""}`);
@@ -95,6 +99,7 @@ export async function execute(spec: BackupSpec, context: StepContext): Promise<S
       case "restore": {
         if (!spec.approved_plan) throw new StepFailure("backup restore needs approved_plan: the digest output of the restore-plan step the approval was about", { retryable: false });
         const request = await restoreRequest(spec, store);
+        const progress = throttledBytes(context);
         const outcome = await applyRestore({
           config,
           store,
@@ -104,8 +109,10 @@ export async function execute(spec: BackupSpec, context: StepContext): Promise<S
           startedBy: by,
           signal,
           now: context.now,
-          onProgress: (event) =>
-            context.log(event.kind === "safety-set" ? `safety set ${event.id} taken of what the restore replaces` : `${event.component}: ${event.state === "running" ? "restoring…" : event.detail}`),
+          onProgress: (event) => {
+            if (event.kind === "restoring") progress(`${event.component} restoring`, event.bytes, event.size);
+            else context.log(event.kind === "safety-set" ? `safety set ${event.id} taken of what the restore replaces` : `${event.component}: ${event.state === "running" ? "restoring…" : event.detail}`);
+          },
         });
         return { outputs: { ...outcome } };
       }
@@ -183,5 +190,6 @@ function throttledBytes(context: StepContext): (component: string, total: number
 export function progressBar(done: number, expected: number, width = 20): string {
   const fraction = Math.min(0.99, done / expected);
   const filled = Math.round(fraction * width);
-  return `▕${"█".repeat(filled)}${"░".repeat(width - filled)}▏ ${Math.floor(fraction * 100)}% · ${bytes(done)} of ≈ ${bytes(expected)}`;
+  const amount = done > expected ? `${bytes(done)}, past the estimate of ${bytes(expected)}` : `${bytes(done)} of ≈ ${bytes(expected)}`;
+  return `▕${"█".repeat(filled)}${"░".repeat(width - filled)}▏ ${Math.floor(fraction * 100)}% · ${amount}`;
 }
