@@ -257,7 +257,8 @@ describe("console: Backups", () => {
     await page.getByRole("button", { name: "Back up now" }).click();
     await expect.poll(() => page.url(), soon).toMatch(/#\/runs\/[0-9a-f-]+$/);
     const runId = decodeURIComponent(page.url().split("#/runs/")[1]!);
-    expect(await page.locator("#run-title").textContent()).toBe("Take a backup set, and prove it restores");
+    // The run page draws after the URL changes: poll, or the previous page's title may still be there.
+    await expect.poll(() => page.locator("#run-title").textContent(), soon).toBe("Take a backup set, and prove it restores");
     expect(await page.locator("#nav-runbooks").getAttribute("aria-current")).toBe("page");
     // The run's own words when it did not succeed, rather than only "Failed".
     await expect.poll(async () => ((run) => (run?.status === "succeeded" ? "succeeded" : `${run?.status}: ${run?.error}`))(await store.runbookRuns.getRun(runId)), nextLook).toBe("succeeded");
@@ -287,7 +288,8 @@ describe("console: Backups", () => {
     await expect.poll(() => page.url(), soon).toMatch(/#\/runs\/[0-9a-f-]+$/);
     const verifyRun = decodeURIComponent(page.url().split("#/runs/")[1]!);
     expect((await store.runbookRuns.getRun(verifyRun))?.params).toMatchObject({ set: "20260103T030000Z-written", verify: "deep" });
-    expect(await page.locator("#run-title").textContent()).toBe("Take a backup set, and prove it restores");
+    // The run page draws after the URL changes: poll, or the previous page's title may still be there.
+    await expect.poll(() => page.locator("#run-title").textContent(), soon).toBe("Take a backup set, and prove it restores");
     // Its artifacts were never written here: the verify fails, and the run page says why.
     await expect.poll(() => page.locator("#runbook-run-status").textContent(), nextLook).toContain("Failed");
     expect(await page.locator(".run-error").textContent()).toBe(`step "verify": no backup set 20260103T030000Z-written in ${join(dir, "data", "backups")}: \`gameops backup list\` shows the sets there`);
@@ -301,7 +303,7 @@ describe("console: Backups", () => {
     await expect.poll(() => page.url(), soon).toMatch(/#\/runs\/[0-9a-f-]+$/);
     const restoreRun = decodeURIComponent(page.url().split("#/runs/")[1]!);
     expect(restoreRun).not.toBe(verifyRun);
-    expect(await page.locator("#run-title").textContent()).toBe("Restore a backup set — verified first, live data replaced only on approval");
+    await expect.poll(() => page.locator("#run-title").textContent(), soon).toBe("Restore a backup set — verified first, live data replaced only on approval");
     expect((await store.runbookRuns.getRun(restoreRun))?.params).toMatchObject({ set: takenSet });
     await expect.poll(async () => ((run) => (run?.status === "succeeded" ? "succeeded" : `${run?.status}: ${run?.error}`))(await store.runbookRuns.getRun(restoreRun)), nextLook).toBe("succeeded");
     await expect.poll(() => page.locator("#runbook-run-status").textContent(), soon).toContain("Succeeded");
