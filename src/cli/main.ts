@@ -426,11 +426,11 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (options) => setCode(await (await backupCommands()).prune(program.opts(), options)));
   program
     .command("restore <set>")
-    .description("restore a backup set (`latest`: the newest verified) with the `restore` runbook: verified first; into a new database, an RDB file and a folder unless --overwrite")
+    .description("restore a backup set (`latest`: the newest verified) with the `restore` runbook: verified first; into a new database, a scratch redis-server and a folder unless --overwrite")
     .option("--components <list>", "comma list of the set's components to restore; all of them by default")
     .option("--target-db <name>", "the new database MySQL is restored into (default <db>_restore_<set>)")
     .option("--overwrite", "replace the live database and Redis dataset: needs a second person's approval; a safety set is taken first")
-    .option("--to <path>", "folder files (and the Redis RDB without --overwrite) go under (default <dataDir>/restores/<set>)")
+    .option("--to <path>", "folder files (and the scratch Redis without --overwrite) go under (default <dataDir>/restores/<set>)")
     .option("--namespace <name>", "namespace Kubernetes objects are applied in (default: the one they came from)")
     .option("--no-maintenance", "do not put the fleet in maintenance during an --overwrite (no fleet configured, or it is down anyway)")
     .option("--dry-run", "print the runbook's plan and touch nothing")

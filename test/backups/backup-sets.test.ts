@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -174,8 +174,18 @@ describe("a backup set of the game database and Redis", () => {
     expect(read.at(-1)).toBe(quiet.components.find((c) => c.name === "mysql")!.artifacts[0]!.size);
     const restored = await fingerprint({ target: config.targets.mysql!, database: plan.mysql!.database });
     expect(restored).toEqual(live);
-    // Redis without overwrite: an RDB file, the live server untouched.
-    expect(existsSync(outcome.redis!.where)).toBe(true);
+    // Redis without overwrite: a scratch redis-server of its own with the set's keys, the password in a 0600 file.
+    expect(outcome.redis!.where).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/0$/);
+    expect(outcome.redis!.keys).toBe(540);
+    expect(statSync(outcome.redis!.passwordFile!).mode & 0o777).toBe(0o600);
+    const scratch = new Redis(outcome.redis!.where, { password: readFileSync(outcome.redis!.passwordFile!, "utf8").trim(), retryStrategy: () => null });
+    scratch.on("error", () => undefined);
+    expect(await scratch.dbsize()).toBe(500);
+    await scratch.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
+    scratch.disconnect();
+    // A second restore into the same folder is refused, not mixed into the first.
+    const again = await applyRestore({ config, store, storage, request: { ...request, components: ["redis"] }, approvedDigest: (await planRestore({ config, storage, request: { ...request, components: ["redis"] }, signal: signal() })).digest, startedBy: "test", signal: signal(), now }).catch((e: unknown) => e);
+    expect((again as Error).message).toMatch(/dump\.rdb exists already; name another folder with --to/);
   }, 300_000);
 
   it("refuses to restore into an existing database without --overwrite, naming the fix", async () => {

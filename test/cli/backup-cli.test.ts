@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -102,6 +102,14 @@ describe("gameops backup, backup verify --deep, restore", () => {
     expect(restored.stdout).toContain("replaces no live data");
     expect(restored.stdout).toContain("identical to the set's fingerprint");
     expect(await fingerprint({ target: target(database), database })).toEqual(await fingerprint({ target: target(game), database: game }));
+    // Redis into a scratch server of its own, left running for people to read; stopped here.
+    const scratch = /redis: 200 keys on a scratch redis-server at (redis:\/\/\S+) \(password in (\S+)\); it keeps running until: REDISCLI_AUTH=/.exec(restored.stdout);
+    expect(scratch, restored.stdout).not.toBeNull();
+    const client = new Redis(scratch![1]!, { password: readFileSync(scratch![2]!, "utf8").trim(), retryStrategy: () => null });
+    client.on("error", () => undefined);
+    expect(await client.dbsize()).toBe(200);
+    await client.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
+    client.disconnect();
   }, 120_000);
 
   it("restore --overwrite waits for a second person's approval, takes a safety set, then replaces the live data", async () => {

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "../../config/load.js";
 import { BackupError } from "../../domain/backups/backup-error.js";
@@ -18,7 +17,7 @@ import { checkArtifacts, compressionOf, fingerprintDifferences, listed, only, re
  * diff — changing nothing; `applyRestore` does exactly that plan, refusing if what it would do
  * has changed since (`digest`).
  *
- * Safe by default: MySQL into a new database, Redis into an RDB file beside the restore, files
+ * Safe by default: MySQL into a new database, Redis into a scratch redis-server of its own, files
  * under a folder. Only `overwrite` replaces live data (the database in place, the Redis
  * dataset), and then a safety set of what it replaces is taken first.
  */
@@ -31,7 +30,7 @@ export interface RestoreRequest {
   targetDb?: string;
   /** Replace the live database and Redis dataset (after a safety set). */
   overwrite: boolean;
-  /** Where files (and, without overwrite, the Redis RDB) go; `<dataDir>/restores/<set>` by default. */
+  /** Where files (and, without overwrite, the scratch Redis and its RDB) go; `<dataDir>/restores/<set>` by default. */
   to?: string;
   /** The namespace Kubernetes objects are applied in; the one they were backed up from by default. */
   namespace?: string;
@@ -43,7 +42,7 @@ export interface RestorePlan {
   components: ComponentName[];
   overwrite: boolean;
   mysql?: { server: string; database: string; mode: "new database" | "replace live database" };
-  redis?: { mode: "rdb file" | "replace live dataset"; where: string };
+  redis?: { mode: "scratch server" | "replace live dataset"; where: string };
   files?: { to: string };
   kubernetes?: KubernetesRestorePlan;
   /** Live data this restore replaces, one line each; empty for a restore that only adds. */
@@ -83,7 +82,7 @@ export async function planRestore(options: PlanRestoreOptions): Promise<RestoreP
   if (components.includes("redis")) {
     const target = config.targets.redis;
     if (request.overwrite && !target) throw new BackupError("--overwrite of redis: no Redis target is configured (GAMEOPS_REDIS_URL or targets.redis.url)");
-    plan.redis = request.overwrite ? { mode: "replace live dataset", where: target!.label } : { mode: "rdb file", where: join(to, "redis", "dump.rdb") };
+    plan.redis = request.overwrite ? { mode: "replace live dataset", where: target!.label } : { mode: "scratch server", where: join(to, "redis") };
     if (request.overwrite) replaces.push(`Redis ${target!.label}: every key in every database is replaced by the set's`);
   }
   if (components.includes("files")) {
@@ -114,7 +113,7 @@ export interface RestoreOutcome {
   /** The safety set taken of what an overwrite replaced: the way back. */
   safetySet?: string;
   mysql?: { database: string; tables: number; rows: number; fingerprintMatches: boolean | "no fingerprint yet"; extraTables: string[] };
-  redis?: { where: string; keys?: number };
+  redis?: { where: string; keys: number; passwordFile?: string; stopCommand?: string };
   files?: { to: string; files: number; bytes: number };
   kubernetes?: { applied: string[] };
 }
@@ -209,12 +208,13 @@ export async function applyRestore(options: ApplyRestoreOptions): Promise<Restor
           const { keys } = await redis.restoreRdbOnto({ target: config.targets.redis!, overwrite: true, storage, key, compression: compressionOf(artifact), signal });
           return { where: plan.redis!.where, keys: Object.values(keys).reduce((s, n) => s + n, 0) };
         }
-        const file = plan.redis!.where;
-        await mkdir(join(file, ".."), { recursive: true, mode: 0o700 });
-        await redis.fetchRdb(storage, key, compressionOf(artifact), file, signal);
-        return { where: file };
+        const scratch = await redis.serveRdb({ storage, key, compression: compressionOf(artifact), directory: plan.redis!.where, signal });
+        return { where: scratch.url, keys: Object.values(scratch.keys).reduce((s, n) => s + n, 0), passwordFile: scratch.passwordFile, stopCommand: scratch.stopCommand };
       },
-      (r) => (r.keys === undefined ? `RDB written to ${r.where}; start a scratch server on it: redis-server --port 6390 --bind 127.0.0.1 --dir ${join(r.where, "..")} --dbfilename dump.rdb` : `${r.keys} keys on ${r.where}`),
+      (r) =>
+        r.stopCommand
+          ? `${r.keys} keys on a scratch redis-server at ${r.where} (password in ${r.passwordFile}); it keeps running until: ${r.stopCommand}`
+          : `${r.keys} keys on ${r.where}`,
     );
   }
   if (plan.files) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants, createWriteStream } from "node:fs";
-import { access, mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { access, mkdir, mkdtemp, open, readFile, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -440,6 +440,71 @@ async function startScratch(options: VerifyRdbOptions): Promise<Scratch> {
     if (error instanceof BackupError || error instanceof StorageError || error instanceof RedisError) throw error;
     if (signal.aborted) throw new BackupError(`verify of ${key}: cancelled`, { cause: error });
     throw new BackupError(`verify of ${key}: ${messageOf(error)}${log ? ` (redis-server said: ${lastLines(log)})` : ""}`, { cause: error });
+  }
+}
+
+export interface ScratchServer {
+  /** redis://127.0.0.1:PORT/0 — the password is in `passwordFile`, never in the URL. */
+  url: string;
+  port: number;
+  passwordFile: string;
+  keys: KeyCounts;
+  /** The command that stops it, the password read from its file: nothing secret on a command line. */
+  stopCommand: string;
+}
+
+/**
+ * A restore "into a scratch instance": the RDB written under `directory` and a redis-server of
+ * its own started on it (loopback, a random password in a 0600 file, no persistence), left
+ * running for people to read from. Refuses a directory that already holds an RDB.
+ */
+export async function serveRdb(options: VerifyRdbOptions & { directory: string }): Promise<ScratchServer> {
+  const { directory, key, signal } = options;
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const rdb = join(directory, "dump.rdb");
+  if (await access(rdb).then(() => true, () => false)) throw new BackupError(`restore of ${key}: ${rdb} exists already; name another folder with --to`);
+  await fetchRdb(options.storage, key, options.compression, rdb, signal);
+  const password = new Secret(randomBytes(24).toString("hex"));
+  const passwordFile = join(directory, "password");
+  await writeFile(passwordFile, `${password.reveal()}\n`, { mode: 0o600, flag: "wx" });
+  const deadline = Date.now() + (options.timeoutMs ?? defaultWaitMs);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config = join(directory, "redis.conf");
+    const log = join(directory, "redis.log");
+    await writeFile(
+      config,
+      [`port ${port}`, "bind 127.0.0.1", `dir ${directory}`, "dbfilename dump.rdb", 'save ""', "appendonly no", "databases 256", `requirepass ${password.reveal()}`, "daemonize yes", `pidfile ${join(directory, "redis.pid")}`, `logfile ${log}`, ""].join("\n"),
+      { mode: 0o600 },
+    );
+    const launcher = startProcess("redis-server", [config], { stdin: "ignore" });
+    await launcher.exit;
+    const target: RedisTarget = { host: "127.0.0.1", port, db: 0, tls: false, password, label: `scratch 127.0.0.1:${port}` };
+    for (;;) {
+      signal.throwIfAborted();
+      const said = await readFile(log, "utf8").catch(() => "");
+      if (/Address already in use/i.test(said)) break;
+      if (/Short read|Bad file format|Can't handle RDB format/i.test(said)) throw new BackupError(`restore of ${key}: the scratch redis-server could not load the RDB: ${lastLines(said)}`);
+      if (Date.now() > deadline) throw new BackupError(`restore of ${key}: the scratch redis-server on port ${port} did not finish loading in time (its log: ${log})`);
+      const client = await connectRedis(target, { timeoutMs: 2_000, signal }).catch(() => undefined);
+      if (client) {
+        try {
+          const info = parseInfo(await client.info());
+          if (info.loading === "0")
+            return {
+              url: `redis://127.0.0.1:${port}/0`,
+              port,
+              passwordFile,
+              keys: keyCountsOf(info),
+              stopCommand: `REDISCLI_AUTH="$(cat ${passwordFile})" redis-cli -p ${port} shutdown nosave`,
+            };
+        } finally {
+          client.disconnect();
+        }
+      }
+      await sleep(50, undefined, { signal });
+    }
+    if (attempt === 3) throw new BackupError(`restore of ${key}: no free loopback port for the scratch redis-server after 3 tries`);
   }
 }
 
