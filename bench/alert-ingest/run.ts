@@ -9,11 +9,11 @@
 //
 // Exit 0 when it measured, targets met or not; 1 when it could not measure, or when an alert
 // answered 200 is missing from the store afterwards (a lost alert fails the bench).
+import { readProfile, fileSystemOf, table } from "../report.js";
 import { runBench } from "../bench-main.js";
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import SqliteDatabase from "better-sqlite3";
 import { stringify } from "yaml";
 import { percentile } from "../../src/domain/checks/verdict.js";
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from "../engine/profile-summary.js";
+import type { ProfileSummary } from "../engine/profile-summary.js";
 import { fingerprintOf } from "./alertmanager-batch.js";
 import { checkBuild, BenchError, startGameops, type GameopsServer } from "./gameops-server.js";
 import type { LoadMessage, LoadSettings, PhaseName, PhaseResult } from "./load-generator.js";
@@ -493,29 +493,8 @@ function print(
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-function readProfile(workDir: string): ProfileSummary | undefined {
-  const file = readdirSync(workDir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) return undefined;
-  const path = join(workDir, file);
-  return summarizeProfile(JSON.parse(readFileSync(path, "utf8")) as CpuProfile, path, repoRoot, 20);
-}
 
-/** A tmpfs would make SQLite's commits free and the figure a flattering one: say what the file sits on. */
-async function fileSystemOf(path: string): Promise<string> {
-  const kinds: Record<number, string> = { 0xef53: "ext4", 0x01021994: "tmpfs (memory: nothing reaches a disk)", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
-  const { type } = await statfs(path);
-  return kinds[type] ?? `file system type 0x${type.toString(16)}`;
-}
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join("   ")
-      .trimEnd()}`;
-  return [line(header), ...rows.map(line)];
-}
 
 function ms(value: number): string {
   if (!Number.isFinite(value)) return "—";

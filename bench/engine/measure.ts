@@ -1,5 +1,6 @@
+import { fileSystemOf } from "../report.js";
 import { randomBytes } from "node:crypto";
-import { statfs, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { PerformanceObserver, performance } from "node:perf_hooks";
@@ -342,12 +343,6 @@ async function readDurability(store: Store): Promise<{ engine: string; pairs: [s
   };
 }
 
-/** A tmpfs would make SQLite's commits free and the figure a flattering one: say what the file sits on. */
-async function fileSystemOf(path: string): Promise<string> {
-  const kinds: Record<number, string> = { 0xef53: "ext4", 0x01021994: "tmpfs (memory: nothing reaches a disk)", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
-  const { type } = await statfs(path);
-  return kinds[type] ?? `file system type 0x${type.toString(16)}`;
-}
 
 async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `gameops_bench_${randomBytes(5).toString("hex")}`;

@@ -13,6 +13,7 @@
 // the measured runs (a .cpuprofile, for Chrome DevTools) and prints where the time went; the
 // figures of a profiled bench are slower than without. Exit 0 when it measured, targets met or
 // not; 1 when it could not measure.
+import { table } from "../report.js";
 import { runBench } from "../bench-main.js";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -320,15 +321,6 @@ function print(
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join("   ")
-      .trimEnd()}`;
-  return [line(header), ...rows.map(line)];
-}
 
 function ms(value: number): string {
   if (!Number.isFinite(value)) return "—";

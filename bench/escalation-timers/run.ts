@@ -10,10 +10,10 @@
 //
 // Exit 0 when it measured, targets met or not; 1 when it could not measure, or when a step fired
 // twice or never.
+import { readProfile, fileSystemOf, table } from "../report.js";
 import { runBench } from "../bench-main.js";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { percentile } from "../../src/domain/checks/verdict.js";
 import { checkBuild, BenchError, startGameops, wallNow, type GameopsServer } from "../alert-ingest/gameops-server.js";
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from "../engine/profile-summary.js";
+import type { ProfileSummary } from "../engine/profile-summary.js";
 import { countFired, readFirings, whenLeased, type Firing } from "./firings.js";
 import { seedPages, type Seeded } from "./seed-pages.js";
 
@@ -460,28 +460,8 @@ function spread(sample: number[]): Spread {
   return { n: sample.length, p50: percentile(sample, 50), p99: percentile(sample, 99), max: Math.max(...sample), min: Math.min(...sample) };
 }
 
-function readProfile(dir: string): ProfileSummary | undefined {
-  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) return undefined;
-  const path = join(dir, file);
-  return summarizeProfile(JSON.parse(readFileSync(path, "utf8")) as CpuProfile, path, repoRoot, 20);
-}
 
-async function fileSystemOf(path: string): Promise<string> {
-  const kinds: Record<number, string> = { 0xef53: "ext4", 0x01021994: "tmpfs (memory: nothing reaches a disk)", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
-  const { type } = await statfs(path);
-  return kinds[type] ?? `file system type 0x${type.toString(16)}`;
-}
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join("   ")
-      .trimEnd()}`;
-  return [line(header), ...rows.map(line)];
-}
 
 function ms(value: number): string {
   if (!Number.isFinite(value)) return "—";

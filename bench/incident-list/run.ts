@@ -12,9 +12,10 @@
 // history with no post-mortem text (what the Markdown costs a list answer).
 //
 // Exit 0 when it measured, target met or not; 1 when it could not measure or an answer was wrong.
+import { fileSystemOf } from "../report.js";
 import { runBench } from "../bench-main.js";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, statfs } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -219,12 +220,6 @@ function counts(byKey: Record<string, number>): string {
     .join(", ");
 }
 
-/** A tmpfs would make SQLite's reads and commits free: say what the file sits on. */
-async function fileSystemOf(path: string): Promise<string> {
-  const kinds: Record<number, string> = { 0xef53: "ext4", 0x01021994: "tmpfs", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
-  const { type } = await statfs(path);
-  return kinds[type] ?? `file system type 0x${type.toString(16)}`;
-}
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (i === row.length - 1 ? 0 : (row[i]?.length ?? 0)))));
