@@ -4,7 +4,7 @@
 import { Readable } from "node:stream";
 import { performance } from "node:perf_hooks";
 import mysql from "mysql2/promise";
-import { seededRandom } from "../incident-list/seeded-random.js";
+import { seededRandom } from "../../src/demo/game.js";
 
 export interface SeedTarget {
   host: string;

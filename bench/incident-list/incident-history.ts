@@ -10,7 +10,7 @@ import { rolesFor, type IncidentRole } from "../../src/domain/incidents/war-room
 import { newId } from "../../src/store/ids.js";
 import type { IncidentEventType, IncidentSource } from "../../src/store/store.js";
 import type { IncidentEventsTable, IncidentRolesTable, IncidentsTable } from "../../src/store/tables.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../src/demo/game.js";
 
 export interface IncidentRows {
   incident: Insertable<IncidentsTable>;

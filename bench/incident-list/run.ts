@@ -25,7 +25,7 @@ import { BenchError, checkBuild, startGameops, type GameopsServer } from "../ale
 import { runShape, type ShapeRun } from "./list-client.js";
 import { explainShapes, type ShapePlan } from "./query-plans.js";
 import { shapes as allShapes, type Shape } from "./query-shapes.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../src/demo/game.js";
 import { addProposedIndex, proposedIndex, seedIncidents, timeDeclare, type Seeded } from "./seed-incidents.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -8,7 +8,7 @@ import { stepKinds } from "../../src/engine/runbooks/steps/index.js";
 import { packageRoot } from "../../src/package-root.js";
 import { loadCatalog } from "../../src/runbooks/catalog.js";
 import { alertmanagerPayload, eventually, intakeToken, startPagingServer, type PagingServer } from "../paging/paging-server.js";
-import { launchChromium, soon } from "./chromium.js";
+import { launchChromium, soon, watchForProblems } from "./chromium.js";
 
 const teamZone = "Asia/Seoul";
 
@@ -54,11 +54,7 @@ describe("console: Incidents, the war room and the post-mortem", () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
     // A script error or a CSP refusal (an inline style, say) shows here, not in the assertions.
-    // The API's 400s (bad input on purpose) log a failed resource: those are expected.
-    page.on("pageerror", (error) => problems.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
-    });
+    watchForProblems(page, problems);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpReceiver, type HttpReceiver } from "../notify/http-receiver.js";
 import { alertmanagerPayload, intakeToken, startPagingServer, type PagingServer } from "../paging/paging-server.js";
-import { launchChromium, soon } from "./chromium.js";
+import { launchChromium, soon, watchForProblems } from "./chromium.js";
 
 /** A datetime-local input's value for an instant, on the wall clock of a zone. */
 function localInput(ms: number, timeZone: string): string {
@@ -61,10 +61,7 @@ describe("console: Alerts, Pages and On-call", () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
     // A script error or a CSP refusal (an inline style, say) shows here, not in the assertions.
-    page.on("pageerror", (error) => problems.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error" && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
-    });
+    watchForProblems(page, problems);
   });
 
   afterAll(async () => {
